@@ -1,0 +1,165 @@
+"""The ``aecodec`` command: a thin layer over the public API.
+
+    aecodec compress IN [-o OUT] [-q Q] [--force]
+    aecodec decompress IN [-o OUT] [--force]
+    aecodec info FILE [--json]
+    aecodec models
+    aecodec train --data DIR [...]
+
+``-`` as IN or OUT means stdin/stdout. Errors from aecodec become one line on
+stderr and exit status 1; the input is never overwritten, an existing output
+only with ``--force``, and outputs are written through a temporary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import aecodec
+from aecodec.api import image_bytes, write_atomic
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise aecodec.InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _write_output(path: str, data: bytes, src: str, force: bool) -> None:
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    dst = Path(path)
+    if src != "-" and dst.exists() and dst.resolve() == Path(src).resolve():
+        raise aecodec.InvalidInputError(f"output {dst} is the input file; choose another -o")
+    write_atomic(dst, data, overwrite=force)
+
+
+def _default_output(src: str, suffix: str, flag: str) -> str:
+    if src == "-":
+        return "-"
+    out = Path(src).with_suffix(suffix)
+    if out == Path(src):
+        raise aecodec.InvalidInputError(f"{src} already ends in {suffix}; give the output with {flag}")
+    return str(out)
+
+
+def _check_free(out: str, force: bool) -> None:
+    if out != "-" and Path(out).exists() and not force:
+        raise aecodec.InvalidInputError(f"{out} exists; use -o to choose another output or "
+                                        f"--force to replace it")
+
+
+def cmd_compress(a: argparse.Namespace) -> None:
+    out = a.output or _default_output(a.input, ".aec", "-o")
+    _check_free(out, a.force)
+    if a.input == "-":
+        import io
+        from PIL import Image, UnidentifiedImageError
+        try:
+            source = Image.open(io.BytesIO(_read_input("-")))
+            source.load()
+        except (UnidentifiedImageError, OSError) as exc:
+            raise aecodec.InvalidInputError(f"stdin is not an image Pillow can read ({exc})") from None
+    else:
+        source = a.input
+    data = aecodec.encode(source, quality=a.quality)
+    _write_output(out, data, a.input, a.force)
+    if out != "-":
+        h = aecodec.read_header(data)
+        print(f"{a.input} → {out}: {h.width}×{h.height}, {len(data)} bytes, {h.bpp:.3f} bpp",
+              file=sys.stderr)
+
+
+def cmd_decompress(a: argparse.Namespace) -> None:
+    out = a.output or _default_output(a.input, ".png", "-o")
+    _check_free(out, a.force)
+    image = aecodec.decode(_read_input(a.input))
+    _write_output(out, image_bytes(image, "" if out == "-" else Path(out).suffix), a.input, a.force)
+
+
+def cmd_info(a: argparse.Namespace) -> None:
+    h = aecodec.read_header(_read_input(a.file))
+    model = aecodec.MODELS.get(h.model_id)
+    fields = {
+        "format_version": f"{h.major}.{h.minor}", "file_size": h.file_size,
+        "width": h.width, "height": h.height, "channels": h.channels, "bit_depth": h.bit_depth,
+        "quality": h.quality, "bpp": round(h.bpp, 4), "model_id": h.model_id,
+        "model_digest": h.model_digest.hex(), "model_name": model.name if model else None,
+        "tile_width": h.tile_width, "tile_height": h.tile_height, "tile_count": h.tile_count,
+        "chunks": [{"tag": t, "bytes": n} for t, n in h.chunks],
+    }
+    if a.json:
+        print(json.dumps(fields, indent=2))
+        return
+    for key, value in fields.items():
+        if key == "chunks":
+            value = ", ".join(f"{c['tag']}({c['bytes']})" for c in value)
+        print(f"{key:15} {value}")
+
+
+def cmd_models(a: argparse.Namespace) -> None:
+    for m in aecodec.MODELS.values():
+        default = " (default)" if m.id == aecodec.DEFAULT_MODEL_ID else ""
+        print(f"{m.id:3}  {m.name}{default}\n     {m.description}\n     sha256 {m.sha256}")
+
+
+def cmd_train(a: argparse.Namespace) -> None:
+    from aecodec.training.train import main as train_main
+
+    train_main(a.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aecodec", description="A learned image codec.")
+    p.add_argument("--version", action="version", version=f"aecodec {aecodec.__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compress", help="image → .aec")
+    c.add_argument("input", help="image file, or - for stdin")
+    c.add_argument("-o", "--output", help="output file (default: IN with .aec; - for stdout)")
+    c.add_argument("-q", "--quality", type=float, default=aecodec.DEFAULT_QUALITY,
+                   help="0 (smallest) … 100 (best), default %(default)s")
+    c.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    c.set_defaults(func=cmd_compress)
+    d = sub.add_parser("decompress", help=".aec → image (PNG unless -o names another format)")
+    d.add_argument("input", help=".aec file, or - for stdin")
+    d.add_argument("-o", "--output", help="output file (default: IN with .png; - for stdout)")
+    d.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    d.set_defaults(func=cmd_decompress)
+    i = sub.add_parser("info", help="print a file's header fields")
+    i.add_argument("file", help=".aec file, or - for stdin")
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    i.set_defaults(func=cmd_info)
+    m = sub.add_parser("models", help="list the models this version ships")
+    m.set_defaults(func=cmd_models)
+    t = sub.add_parser("train", help="train a model (see aecodec train -- --help)", add_help=False)
+    t.add_argument("rest", nargs=argparse.REMAINDER)
+    t.set_defaults(func=cmd_train)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except aecodec.AecodecError as exc:
+        print(f"aecodec: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("aecodec: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The public API: bytes in, bytes out; files in, files out.
+
+>>> import aecodec
+>>> data = aecodec.encode("examples/astronaut.png", quality=60)
+>>> image = aecodec.decode(data)            # a PIL.Image.Image
+>>> aecodec.read_header(data).width         # no model work
+512
+
+Every option is keyword-only, so options added later never break callers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import container
+from .container import DEFAULT_MAX_PIXELS, Header, Tile
+from .errors import (
+    AecodecError, CorruptStreamError, ImageTooLargeError, InvalidInputError,
+)
+from .models import QUALITY_MAX, QUALITY_MIN, STRIDE
+from .models.registry import DEFAULT_MODEL_ID, entry
+from .pixels import from_colour, tile_boxes, to_pixels, to_tensor, to_uint8
+
+#: Default tile side in pixels: images up to this size are coded as one tile;
+#: larger ones on a grid of tiles of this size, which bounds memory.
+DEFAULT_TILE_SIZE = 1024
+DEFAULT_QUALITY = 75.0
+
+
+def _model(model_id: int):
+    """Load a shipped model; torch is imported only here, so headers stay cheap."""
+    from .models.loader import load_model
+
+    return load_model(model_id)
+
+
+def _check_quality(quality: float) -> float:
+    if isinstance(quality, bool) or not isinstance(quality, (int, float, np.integer, np.floating)):
+        raise InvalidInputError(f"quality must be a number in [0, 100], got {quality!r}")
+    q = float(quality)
+    if not math.isfinite(q) or not QUALITY_MIN <= q <= QUALITY_MAX:
+        raise InvalidInputError(f"quality must be in [0, 100], got {quality!r}")
+    return container.quality_to_field(q) / 100  # the value the file stores
+
+
+def _tile_side(size: int, tile_size: int) -> int:
+    if tile_size < STRIDE or tile_size % STRIDE:
+        raise InvalidInputError(f"tile_size must be a positive multiple of {STRIDE}, got {tile_size}")
+    return min(tile_size, -(-size // STRIDE) * STRIDE)
+
+
+def encode(image: object, *, quality: float = DEFAULT_QUALITY,
+           tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
+    """Compress an image to aecodec bytes.
+
+    Args:
+        image: a ``PIL.Image.Image``, a ``uint8`` NumPy array (H×W, H×W×3 or
+            H×W×4) or a path to an image file.
+        quality: 0 (smallest) … 100 (best), continuous; stored to 0.01.
+        tile_size: side of the coding tiles (a multiple of 64); images larger
+            than this are coded tile by tile in bounded memory.
+        max_pixels: refuse images with more pixels than this.
+
+    Returns:
+        The complete ``.aec`` file as bytes.
+
+    Raises:
+        InvalidInputError: the image or an option cannot be used.
+        ImageTooLargeError: the image exceeds ``max_pixels``.
+
+    >>> import numpy as np, aecodec
+    >>> data = aecodec.encode(np.zeros((17, 3, 3), np.uint8), quality=50)
+    >>> aecodec.decode(data).size
+    (3, 17)
+    """
+    q = _check_quality(quality)
+    px = to_pixels(image)
+    if px.width * px.height > max_pixels:
+        raise ImageTooLargeError(f"image is {px.width}×{px.height}, above the limit of "
+                                 f"{max_pixels} pixels; pass max_pixels= to allow it")
+    model = _model(DEFAULT_MODEL_ID)
+    tw, th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
+    tiles = []
+    for i, (left, top, right, bottom) in enumerate(tile_boxes(px.width, px.height, tw, th)):
+        x = to_tensor(px.colour[top:bottom, left:right], STRIDE)
+        streams = model.code_latents(model.analyse(x, q))
+        tiles.append(Tile(i, streams.z_shape, streams.y_shape, streams.z_bytes, streams.y_bytes))
+    extras: dict[bytes, bytes] = {}
+    if px.alpha is not None:
+        extras[b"alph"] = zlib.compress(px.alpha.tobytes(), 9)
+    if px.icc_profile:
+        extras[b"iccp"] = bytes(px.icc_profile)
+    if px.exif:
+        extras[b"exif"] = bytes(px.exif)
+    header = Header(px.width, px.height, px.channels, 8, model.entry.id, model.entry.digest, q,
+                    tw, th, len(tiles))
+    return container.pack(header, tiles, extras)
+
+
+def read_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header:
+    """Validate a file and return its :class:`~aecodec.container.Header` without model work.
+
+    >>> h = aecodec.read_header(data)   # doctest: +SKIP
+    >>> (h.width, h.height, h.quality, h.model_id, round(h.bpp, 3))  # doctest: +SKIP
+    """
+    return container.read_header(data, max_pixels=max_pixels)
+
+
+def _decode_alpha(payload: bytes, width: int, height: int) -> np.ndarray:
+    d = zlib.decompressobj()
+    try:
+        raw = d.decompress(payload, width * height + 1)
+    except zlib.error:
+        raise CorruptStreamError("alpha chunk is not valid zlib data") from None
+    if len(raw) != width * height or d.unconsumed_tail or not d.eof:
+        raise CorruptStreamError("alpha chunk does not hold exactly one plane of the image size")
+    return np.frombuffer(raw, np.uint8).reshape(height, width)
+
+
+def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decompress aecodec bytes to a ``PIL.Image.Image`` of the original size.
+
+    The mode follows the input's (``RGB``, ``L``, ``RGBA`` or ``LA``); ICC profile
+    and EXIF, when present, are in ``image.info``.
+
+    Raises:
+        FormatError: (or a subclass) the bytes are not a valid aecodec file.
+        ModelMismatchError: the file needs a model this version does not ship.
+        ImageTooLargeError: the header declares more than ``max_pixels`` pixels.
+    """
+    c = container.parse(data, max_pixels=max_pixels)
+    h = c.header
+    entry(h.model_id, h.model_digest)  # refuse unknown models before loading anything
+    model = _model(h.model_id)
+    from .entropy import EntropyDecodeError
+    from .models.codec_model import LatentStreams
+
+    colour = np.empty((h.height, h.width, 3), np.uint8)
+    boxes = tile_boxes(h.width, h.height, h.tile_width, h.tile_height)
+    for tile, (left, top, right, bottom) in zip(c.tiles, boxes):
+        z_shape, y_shape = model.latent_shapes(bottom - top, right - left)
+        if tile.z_shape != z_shape or tile.y_shape != y_shape:
+            raise CorruptStreamError(
+                f"tile {tile.index} latent shapes {tile.z_shape}/{tile.y_shape} do not match its "
+                f"{right - left}×{bottom - top} pixels (expected {z_shape}/{y_shape})")
+        try:
+            y_hat = model.decode_latents(LatentStreams(z_shape, y_shape, tile.z_bytes, tile.y_bytes))
+        except (EntropyDecodeError, RuntimeError, ValueError) as exc:
+            raise CorruptStreamError(f"tile {tile.index}: entropy stream is corrupt ({exc})") from None
+        x = model.synthesise(y_hat, h.quality)
+        colour[top:bottom, left:right] = to_uint8(x, bottom - top, right - left)
+    alpha = c.extras.get(b"alph")
+    im = from_colour(colour, h.channels,
+                     None if alpha is None else _decode_alpha(alpha, h.width, h.height))
+    if b"iccp" in c.extras:
+        im.info["icc_profile"] = c.extras[b"iccp"]
+    if b"exif" in c.extras:
+        im.info["exif"] = b"Exif\x00\x00" + c.extras[b"exif"]
+    return im
+
+
+# -- files -----------------------------------------------------------------
+def write_atomic(dst: Path, data: bytes, *, overwrite: bool = False) -> None:
+    """Write ``data`` to ``dst`` through a temporary file and a rename.
+
+    A failure (or Ctrl-C) leaves no partial ``dst`` and no temporary file.
+    """
+    dst = Path(dst)
+    if dst.exists() and not overwrite:
+        raise InvalidInputError(f"{dst} exists; pass overwrite=True (CLI: --force) or choose "
+                                f"another output (-o)")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dst)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def encode_file(src: str | os.PathLike, dst: str | os.PathLike, *,
+                quality: float = DEFAULT_QUALITY, overwrite: bool = False, **options) -> Header:
+    """Compress the image file ``src`` into the aecodec file ``dst``; returns its header.
+
+    ``dst`` is written atomically, never equals ``src``, and an existing ``dst``
+    is only replaced with ``overwrite=True``. Other keyword options go to :func:`encode`.
+    """
+    src, dst = Path(src), Path(dst)
+    if _same_file(src, dst):
+        raise InvalidInputError(f"output {dst} is the input file; choose another output")
+    if dst.exists() and not overwrite:
+        raise InvalidInputError(f"{dst} exists; pass overwrite=True (CLI: --force) or -o")
+    data = encode(src, quality=quality, **options)
+    write_atomic(dst, data, overwrite=overwrite)
+    return read_header(data)
+
+
+def decode_file(src: str | os.PathLike, dst: str | os.PathLike, *, overwrite: bool = False,
+                max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decompress the aecodec file ``src`` to an image file ``dst`` (format from its suffix,
+    PNG if none); returns the decoded image. Written atomically, never over ``src``."""
+    src, dst = Path(src), Path(dst)
+    if _same_file(src, dst):
+        raise InvalidInputError(f"output {dst} is the input file; choose another output")
+    if dst.exists() and not overwrite:
+        raise InvalidInputError(f"{dst} exists; pass overwrite=True (CLI: --force) or -o")
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {src}: {exc.strerror}") from None
+    image = decode(data, max_pixels=max_pixels)
+    write_atomic(dst, image_bytes(image, dst.suffix), overwrite=overwrite)
+    return image
+
+
+def image_bytes(image: Image.Image, suffix: str = ".png") -> bytes:
+    """Serialize a decoded image (PNG by default) keeping its ICC profile and EXIF."""
+    import io
+
+    fmt = Image.registered_extensions().get(suffix.lower(), "PNG") if suffix else "PNG"
+    params = {}
+    if image.info.get("icc_profile"):
+        params["icc_profile"] = image.info["icc_profile"]
+    if image.info.get("exif"):
+        params["exif"] = image.info["exif"]
+    buf = io.BytesIO()
+    try:
+        image.save(buf, format=fmt, **params)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InvalidInputError(f"cannot write a {fmt} file: {exc}") from None
+    return buf.getvalue()
+
+
+__all__ = ["encode", "decode", "encode_file", "decode_file", "read_header", "image_bytes",
+           "write_atomic", "AecodecError", "DEFAULT_QUALITY", "DEFAULT_TILE_SIZE"]

@@ -1,0 +1,88 @@
+"""Entropy coding of integer symbols with shipped integer CDF tables.
+
+This module knows tables and symbols, not files: it turns symbol arrays into
+byte strings and back with CompressAI's rANS coder. Every input that decides
+*how* a symbol is coded (the CDF table, its length and offset, and the table
+index of each symbol) is an integer, so encoder and decoder agree bit for bit.
+
+Tables are computed once at export (:func:`gaussian_tables`,
+:func:`factorized_tables`) and stored with the weights; loading a model never
+recomputes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+from compressai.ans import RansDecoder, RansEncoder
+
+
+class EntropyDecodeError(ValueError):
+    """The stream does not decode to the expected number of symbols."""
+
+
+@dataclass
+class CdfTables:
+    """Quantized CDFs (int32 rows), their lengths and offsets: one row per table index."""
+
+    cdf: np.ndarray  # [T, L] int32
+    length: np.ndarray  # [T] int32
+    offset: np.ndarray  # [T] int32
+
+    def __post_init__(self) -> None:
+        self._lists = (
+            [row[: int(n)].tolist() for row, n in zip(self.cdf, self.length)],
+            self.length.astype(np.int64).tolist(),
+            self.offset.astype(np.int64).tolist(),
+        )
+
+    @property
+    def count(self) -> int:
+        return int(self.cdf.shape[0])
+
+    def encode(self, symbols: np.ndarray, indexes: np.ndarray) -> bytes:
+        """Code int symbols, each with the table row given by ``indexes``."""
+        cdfs, lengths, offsets = self._lists
+        return RansEncoder().encode_with_indexes(
+            symbols.astype(np.int32).ravel().tolist(), indexes.astype(np.int32).ravel().tolist(),
+            cdfs, lengths, offsets)
+
+    def decode(self, data: bytes, indexes: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`encode`; returns int64 symbols shaped like ``indexes``."""
+        cdfs, lengths, offsets = self._lists
+        values = RansDecoder().decode_with_indexes(
+            data, indexes.astype(np.int32).ravel().tolist(), cdfs, lengths, offsets)
+        if len(values) != indexes.size:
+            raise EntropyDecodeError("entropy stream decoded to the wrong number of symbols")
+        return np.asarray(values, dtype=np.int64).reshape(indexes.shape)
+
+
+def scale_indexes(scales_fixed: Tensor, thresholds: Tensor) -> Tensor:
+    """Table index per element: the number of thresholds strictly below the scale.
+
+    Both arguments are integers on the same fixed-point grid, so the choice is
+    exact. ``thresholds`` has one entry fewer than the table.
+    """
+    return torch.searchsorted(thresholds.to(torch.int64), scales_fixed.to(torch.int64).contiguous(),
+                              right=False)
+
+
+def gaussian_tables(scale_table: Tensor) -> CdfTables:
+    """Quantized CDFs of the discretized Gaussian for each scale (export time only)."""
+    from compressai.entropy_models import GaussianConditional
+
+    gc = GaussianConditional(None)
+    gc.update_scale_table(scale_table, force=True)
+    return CdfTables(gc._quantized_cdf.numpy().astype(np.int32),
+                     gc._cdf_length.numpy().astype(np.int32), gc._offset.numpy().astype(np.int32))
+
+
+def factorized_tables(bottleneck) -> CdfTables:
+    """Quantized CDFs of a trained ``EntropyBottleneck`` (export time only)."""
+    bottleneck.update(force=True)
+    return CdfTables(bottleneck._quantized_cdf.numpy().astype(np.int32),
+                     bottleneck._cdf_length.numpy().astype(np.int32),
+                     bottleneck._offset.numpy().astype(np.int32))

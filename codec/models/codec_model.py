@@ -1,0 +1,131 @@
+"""The inference model: the contract every shipped aecodec model implements.
+
+    analyse(x, quality)              → y (gained), float, encoder only
+    code_latents(y)                  → LatentStreams (z and y byte strings + shapes)
+    decode_latents(streams)          → ŷ, exact (identical on every machine)
+    synthesise(ŷ, quality)           → x̂, float
+
+``code_latents`` and ``decode_latents`` share :meth:`entropy_parameters`, which
+runs the integer hyper-synthesis, so the symbols' coding parameters are
+bit-identical in encoder and decoder. Transforms run in float32 (see
+:mod:`aecodec.models.fixed_point` for why the coding path does not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..entropy import CdfTables, scale_indexes
+from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
+from .fixed_point import ACT_BITS, FixedLayer, run_fixed
+
+
+
+@dataclass
+class LatentStreams:
+    """Entropy-coded latents of one tile: shapes are ``(channels, height, width)``."""
+
+    z_shape: tuple[int, int, int]
+    y_shape: tuple[int, int, int]
+    z_bytes: bytes
+    y_bytes: bytes
+
+
+@dataclass
+class EntropyParameters:
+    """Exact coding parameters of ŷ on the ``2**-ACT_BITS`` grid (int64)."""
+
+    indexes: Tensor
+    means_fixed: Tensor
+
+
+class CodecModel(nn.Module):
+    """A frozen, exported variable-rate hyperprior ready to code images."""
+
+    def __init__(self, n: int, m: int, levels: int, hs_layers: list[FixedLayer],
+                 z_tables: CdfTables, z_medians_fixed: Tensor, y_tables: CdfTables,
+                 scale_thresholds: Tensor) -> None:
+        super().__init__()
+        self.n, self.m, self.levels = n, m, levels
+        self.g_a = transforms.analysis(n, m)
+        self.g_s = transforms.synthesis(n, m)
+        self.h_a = transforms.hyper_analysis(n, m)
+        self.log_gain = nn.Parameter(torch.zeros(levels, m), requires_grad=False)
+        self.log_inverse_gain = nn.Parameter(torch.zeros(levels, m), requires_grad=False)
+        self.hs_layers = hs_layers
+        self.z_tables = z_tables
+        self.z_medians_fixed = z_medians_fixed.to(torch.int64)  # [n]
+        self.y_tables = y_tables
+        self.scale_thresholds = scale_thresholds.to(torch.int64)
+        self.requires_grad_(False)
+        self.eval()
+
+    # -- rate ------------------------------------------------------------
+    def _log_gains(self, quality: float) -> tuple[Tensor, Tensor]:
+        pos = (quality - QUALITY_MIN) / (QUALITY_MAX - QUALITY_MIN) * (self.levels - 1)
+        low = min(int(pos), self.levels - 2)
+        t = pos - low
+        g = self.log_gain[low] * (1 - t) + self.log_gain[low + 1] * t
+        ig = self.log_inverse_gain[low] * (1 - t) + self.log_inverse_gain[low + 1] * t
+        return g.exp()[None, :, None, None], ig.exp()[None, :, None, None]
+
+    # -- encoder ---------------------------------------------------------
+    @torch.no_grad()
+    def analyse(self, x: Tensor, quality: float) -> Tensor:
+        """Padded image ``[1, 3, H, W]`` in [0, 1] → gained latent ``y`` (float32)."""
+        gain, _ = self._log_gains(quality)
+        return self.g_a(x) * gain
+
+    @torch.no_grad()
+    def entropy_parameters(self, z_symbols: Tensor) -> EntropyParameters:
+        """Exact scale indexes and means of ŷ from the integer z symbols ``[1, n, h, w]``."""
+        z_fixed = z_symbols.to(torch.int64) * 2**ACT_BITS + self.z_medians_fixed[None, :, None, None]
+        params = run_fixed(self.hs_layers, z_fixed)
+        scales_fixed, means_fixed = params.chunk(2, dim=1)
+        return EntropyParameters(scale_indexes(scales_fixed, self.scale_thresholds), means_fixed)
+
+    def _z_indexes(self, shape: tuple[int, int, int]) -> np.ndarray:
+        c, h, w = shape
+        return np.broadcast_to(np.arange(c, dtype=np.int32)[:, None, None], (c, h, w)).copy()
+
+    @torch.no_grad()
+    def code_latents(self, y: Tensor) -> LatentStreams:
+        """Quantize and entropy-code a gained latent ``y`` of shape ``[1, m, h, w]``."""
+        z = self.h_a(y)
+        medians = self.z_medians_fixed.to(torch.float64)[None, :, None, None] / 2**ACT_BITS
+        z_symbols = torch.round(z.double() - medians).to(torch.int64)
+        z_shape = tuple(z_symbols.shape[1:])
+        z_bytes = self.z_tables.encode(z_symbols.numpy(), self._z_indexes(z_shape))
+        params = self.entropy_parameters(z_symbols)
+        means = params.means_fixed.to(torch.float64) / 2**ACT_BITS
+        y_symbols = torch.round(y.double() - means).to(torch.int64)
+        y_bytes = self.y_tables.encode(y_symbols.numpy(), params.indexes.numpy())
+        return LatentStreams(z_shape, tuple(y_symbols.shape[1:]), z_bytes, y_bytes)
+
+    # -- decoder ---------------------------------------------------------
+    @torch.no_grad()
+    def decode_latents(self, streams: LatentStreams) -> Tensor:
+        """Entropy-decode ŷ exactly; returns float64 ``[1, m, h, w]`` on the 2**-8 grid."""
+        z_symbols = self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape))
+        params = self.entropy_parameters(torch.from_numpy(z_symbols)[None])
+        y_symbols = self.y_tables.decode(streams.y_bytes, params.indexes[0].numpy())
+        y_fixed = torch.from_numpy(y_symbols)[None] * 2**ACT_BITS + params.means_fixed
+        return y_fixed.to(torch.float64) / 2**ACT_BITS
+
+    @torch.no_grad()
+    def synthesise(self, y_hat: Tensor, quality: float) -> Tensor:
+        """ŷ → reconstructed image ``[1, 3, H, W]`` (unclamped float32)."""
+        _, inverse_gain = self._log_gains(quality)
+        return self.g_s(y_hat.float() * inverse_gain)
+
+    def latent_shapes(self, height: int, width: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """Expected ``(z_shape, y_shape)`` for a tile of ``height × width`` pixels."""
+        ph = -(-height // STRIDE) * STRIDE
+        pw = -(-width // STRIDE) * STRIDE
+        ys = (self.m, ph // Y_STRIDE, pw // Y_STRIDE)
+        zs = (self.n, ph // STRIDE, pw // STRIDE)
+        return zs, ys

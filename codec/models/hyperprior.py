@@ -1,0 +1,115 @@
+"""Variable-rate mean-scale hyperprior: the network that is trained.
+
+One model covers the whole quality range with per-channel gain vectors (Cui et
+al., "Asymmetric Gained Deep Image Compression with Continuous Rate
+Adaptation", CVPR 2021): the encoder multiplies ``y`` by ``gain[q]`` before
+quantization, the decoder multiplies ``ŷ`` by ``inverse_gain[q]``. Between the
+trained rate levels the gains are interpolated geometrically, so any quality in
+[0, 100] is a valid operating point. Nothing rate-dependent touches the coding
+path: the hyperprior sees only gained latents.
+
+Training contract (like CompressAI's models): ``forward(x, level)`` returns a
+:class:`TrainOutput` with ``x_hat`` and the likelihoods of ``ŷ`` and ``ẑ``.
+Coding to bytes lives in :mod:`aecodec.models.codec_model`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from compressai.entropy_models import EntropyBottleneck, GaussianConditional
+
+from . import transforms
+
+#: Lower bound on the Gaussian scale parameter (as in CompressAI).
+SCALE_MIN = 0.11
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture and rate levels of a :class:`VariableRateHyperprior`."""
+
+    n: int = 128
+    m: int = 192
+    lambdas: tuple[float, ...] = (0.0018, 0.0040, 0.0088, 0.0193, 0.0425, 0.0932)
+
+    @property
+    def levels(self) -> int:
+        return len(self.lambdas)
+
+
+def _ste_round(x: Tensor) -> Tensor:
+    """Round in the forward pass, identity gradient in the backward pass."""
+    return x + (torch.round(x) - x).detach()
+
+
+@dataclass
+class TrainOutput:
+    x_hat: Tensor
+    y_likelihoods: Tensor
+    z_likelihoods: Tensor
+
+
+class VariableRateHyperprior(nn.Module):
+    """Mean-scale hyperprior with per-level channel gains (the trainable model)."""
+
+    def __init__(self, config: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        self.config = config
+        n, m, levels = config.n, config.m, config.levels
+        self.g_a = transforms.analysis(n, m)
+        self.g_s = transforms.synthesis(n, m)
+        self.h_a = transforms.hyper_analysis(n, m)
+        self.h_s = transforms.hyper_synthesis(n, m)
+        self.entropy_bottleneck = EntropyBottleneck(n)
+        self.gaussian_conditional = GaussianConditional(None, scale_bound=SCALE_MIN)
+        # Initial gains follow the high-rate rule: step size ∝ 1/sqrt(λ).
+        mid = math.log(config.lambdas[levels // 2])
+        init = torch.tensor([0.5 * (math.log(lam) - mid) for lam in config.lambdas])
+        self.log_gain = nn.Parameter(init[:, None].repeat(1, m).clone())
+        self.log_inverse_gain = nn.Parameter(-init[:, None].repeat(1, m).clone())
+
+    # -- gains -------------------------------------------------------------
+    def gains(self, position: Tensor) -> tuple[Tensor, Tensor]:
+        """Gain and inverse gain for continuous level positions (shape ``[B]``).
+
+        ``position`` is in ``[0, levels - 1]``; fractional positions interpolate
+        geometrically between neighbouring levels. Returns ``[B, M, 1, 1]`` tensors.
+        """
+        position = position.clamp(0, self.config.levels - 1)
+        low = position.floor().long().clamp(max=self.config.levels - 2)
+        t = (position - low.to(position.dtype))[:, None]
+        log_g = self.log_gain[low] * (1 - t) + self.log_gain[low + 1] * t
+        log_ig = self.log_inverse_gain[low] * (1 - t) + self.log_inverse_gain[low + 1] * t
+        return log_g.exp()[:, :, None, None], log_ig.exp()[:, :, None, None]
+
+    # -- training ----------------------------------------------------------
+    def forward(self, x: Tensor, position: Tensor, autocast: bool = True) -> TrainOutput:
+        """Noisy-quantization forward pass for training.
+
+        Rates use additive uniform noise; the synthesis sees straight-through
+        rounded latents (``round(y - mean) + mean``), as the decoder will.
+        Transforms run under bf16 autocast when ``autocast``; likelihoods are fp32.
+        """
+        gain, inverse_gain = self.gains(position)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            y = self.g_a(x).float() * gain
+            z = self.h_a(y).float()
+        z_noisy, z_likelihoods = self.entropy_bottleneck(z)
+        medians = self.entropy_bottleneck._get_medians()
+        z_hat = _ste_round(z - medians) + medians
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            params = self.h_s(z_hat).float()
+        scales, means = params.chunk(2, dim=1)
+        _, y_likelihoods = self.gaussian_conditional(y, scales, means=means)
+        y_hat = _ste_round(y - means) + means
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            x_hat = self.g_s(y_hat * inverse_gain).float()
+        return TrainOutput(x_hat, y_likelihoods, z_likelihoods)
+
+    def aux_loss(self) -> Tensor:
+        """Quantile loss of the factorized prior (trained with its own optimizer)."""
+        return self.entropy_bottleneck.loss()

@@ -1,0 +1,82 @@
+"""Loading shipped weights: safetensors only, sha256 checked before use.
+
+The file holds the float transforms (fp16 convolutions, fp32 GDN and gains),
+the integer hyper-synthesis and the integer CDF tables; its metadata holds the
+architecture. Nothing on the coding path is recomputed at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load
+
+from ..entropy import CdfTables
+from ..errors import WeightsError
+from .codec_model import CodecModel
+from .fixed_point import FixedLayer, check_bounds
+from .registry import DEFAULT_MODEL_ID, entry
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+
+def _tables(tensors: dict, prefix: str) -> CdfTables:
+    return CdfTables(tensors[f"{prefix}.cdf"].numpy().astype(np.int32),
+                     tensors[f"{prefix}.cdf_length"].numpy().astype(np.int32),
+                     tensors[f"{prefix}.offset"].numpy().astype(np.int32))
+
+
+def model_from_bytes(data: bytes) -> CodecModel:
+    """Build a :class:`CodecModel` from the bytes of an exported safetensors file."""
+    try:
+        tensors = load(data)
+        header_len = int.from_bytes(data[:8], "little")
+        meta = json.loads(data[8:8 + header_len])["__metadata__"]
+        config = json.loads(meta["config"])
+    except (SafetensorError, KeyError, ValueError) as exc:
+        raise WeightsError(f"unreadable weights file: {exc}") from None
+    layers = [
+        FixedLayer(spec["kind"], tensors[f"h_s.{i}.weight"].long(), tensors[f"h_s.{i}.bias"].long(),
+                   spec["shift"], spec["stride"], spec["padding"], spec["output_padding"], spec["relu"])
+        for i, spec in enumerate(config["h_s"])
+    ]
+    check_bounds(layers)
+    model = CodecModel(config["n"], config["m"], config["levels"], layers,
+                       _tables(tensors, "z"), tensors["z.medians_fixed"], _tables(tensors, "y"),
+                       tensors["y.scale_thresholds"])
+    float_state = {k: v.float() for k, v in tensors.items()
+                   if k.split(".")[0] in ("g_a", "g_s", "h_a", "log_gain", "log_inverse_gain")}
+    missing, unexpected = model.load_state_dict(float_state, strict=False)
+    if missing or unexpected:
+        raise WeightsError(f"weights do not fit the architecture (missing {missing[:3]}, "
+                           f"unexpected {unexpected[:3]})")
+    model.config = config
+    return model
+
+
+def read_verified(path: Path, sha256: str) -> bytes:
+    """Read a weights file and check its sha256; a mismatch is an error."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise WeightsError(f"cannot read weights {path}: {exc.strerror}") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise WeightsError(f"weights {Path(path).name} have sha256 {actual[:16]}…, expected "
+                           f"{sha256[:16]}…; reinstall aecodec")
+    return data
+
+
+@lru_cache(maxsize=4)
+def load_model(model_id: int = DEFAULT_MODEL_ID) -> CodecModel:
+    """Load (once per process) the shipped model ``model_id``, checking its sha256."""
+    e = entry(model_id)
+    model = model_from_bytes(read_verified(WEIGHTS_DIR / e.filename, e.sha256))
+    model.entry = e
+    return model

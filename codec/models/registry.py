@@ -1,0 +1,69 @@
+"""The registry of frozen model ids.
+
+A released id is immutable: its weights never change and the id is never
+reused for other weights. A newly trained model ships under a new id. The
+container stores the id and the first 8 bytes of the weights' sha256, so a file
+made with other weights is refused rather than mis-decoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ModelMismatchError
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One shipped model: ``filename`` lives in ``aecodec/weights/``."""
+
+    id: int
+    name: str
+    filename: str
+    sha256: str
+    description: str
+
+    @property
+    def digest(self) -> bytes:
+        """The 8-byte weights digest written into every file this model codes."""
+        return bytes.fromhex(self.sha256)[:8]
+
+
+#: Every model this version of aecodec can decode, by id.
+MODELS: dict[int, ModelEntry] = {}
+
+#: Ids that were released once and may never be reused (their weights are gone).
+RETIRED_IDS: frozenset[int] = frozenset()
+
+#: The model ``encode`` uses unless told otherwise.
+DEFAULT_MODEL_ID = 1
+
+
+def entry(model_id: int = DEFAULT_MODEL_ID, digest: bytes | None = None) -> ModelEntry:
+    """The registry entry for ``model_id``; ``digest`` (from a file) must match it."""
+    found = MODELS.get(model_id)
+    if found is None:
+        shown = f" (weights digest {digest.hex()})" if digest is not None else ""
+        raise ModelMismatchError(
+            f"file needs model id {model_id}{shown}, which this version of aecodec does not "
+            f"ship (known ids: {sorted(MODELS)}); decode it with the aecodec version that made it")
+    if digest is not None and digest != found.digest:
+        raise ModelMismatchError(
+            f"file was made with other weights for model id {model_id} (digest {digest.hex()}, "
+            f"shipped {found.digest.hex()}); this version cannot decode it")
+    return found
+
+
+def register(entry: ModelEntry) -> None:
+    if entry.id in MODELS or entry.id in RETIRED_IDS:
+        raise ValueError(f"model id {entry.id} is already taken")
+    MODELS[entry.id] = entry
+
+
+register(ModelEntry(
+    id=1,
+    name="hp-mean-scale-vr-128-192-a",
+    filename="aec_m1.safetensors",
+    sha256="1de7cc06044b2051f1631ca57fe5044b4f6df97b4dfc5a535e94477c56ca1d72",
+    description="Mean-scale hyperprior (N=128, M=192), 6 gain levels, CPU-trained",
+))
