@@ -133,8 +133,8 @@ def _chunk(tag: bytes, payload: bytes) -> bytes:
 
 
 # -- reading ---------------------------------------------------------------
-def _check_preamble(data: bytes) -> int:
-    """Validate signature, version, flags, length and CRC; return the file length."""
+def _check_preamble(data: bytes) -> tuple[int, int, int]:
+    """Validate signature, version, flags, length and CRC; return (length, major, minor)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise FormatError(f"expected bytes, got {type(data).__name__}")
     n = len(data)
@@ -158,7 +158,7 @@ def _check_preamble(data: bytes) -> int:
     stored = struct.unpack_from("<I", data, length - CRC_SIZE)[0]
     if zlib.crc32(data[:length - CRC_SIZE]) != stored:
         raise ChecksumError("checksum mismatch: the file is corrupted")
-    return length
+    return length, major, minor
 
 
 def _chunks(data: bytes, end: int):
@@ -221,7 +221,7 @@ def _parse_tile(payload: bytes, expected_index: int) -> Tile:
 def parse(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Container:
     """Parse and validate a whole file. Raises a :class:`~aecodec.errors.FormatError`
     subclass (or :class:`~aecodec.errors.ImageTooLargeError`) on any defect."""
-    length = _check_preamble(data)
+    length, major, minor = _check_preamble(data)
     end = length - CRC_SIZE
     head: dict | None = None
     tiles: list[Tile] = []
@@ -254,7 +254,7 @@ def parse(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Container:
         raise FormatError("file has no HEAD chunk")
     if len(tiles) != head["tile_count"]:
         raise FormatError(f"file has {len(tiles)} TILE chunks, header declares {head['tile_count']}")
-    header = Header(**head, file_size=length, chunks=tuple(listing))
+    header = Header(**head, major=major, minor=minor, file_size=length, chunks=tuple(listing))
     return Container(header, tiles, extras)
 
 

@@ -1,0 +1,57 @@
+"""The codecs a benchmark runs, each as ``code(image, setting) -> (file bytes, decoded)``.
+
+Classic codecs go through Pillow with the settings of DESIGN §7; aecodec goes
+through its public API (whole-file bytes).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Codec:
+    name: str
+    settings: tuple[float, ...]
+    code: Callable[[Image.Image, float], tuple[int, np.ndarray]]
+    setting_name: str = "quality"
+
+
+def _pillow(fmt: str, **fixed) -> Callable[[Image.Image, float], tuple[int, np.ndarray]]:
+    def code(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
+        buf = io.BytesIO()
+        params = dict(fixed)
+        if fmt == "JPEG2000":
+            params["quality_layers"] = [setting]
+        else:
+            params["quality"] = int(setting)
+        image.save(buf, format=fmt, **params)
+        size = buf.tell()
+        buf.seek(0)
+        with Image.open(buf) as im:
+            return size, np.asarray(im.convert("RGB"))
+    return code
+
+
+def _aecodec(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
+    import aecodec
+
+    data = aecodec.encode(image, quality=setting)
+    return len(data), np.asarray(aecodec.decode(data).convert("RGB"))
+
+
+AECODEC = Codec("aecodec", (10, 25, 40, 55, 70, 85, 95), _aecodec)
+CLASSIC = {
+    "jpeg": Codec("JPEG", (10, 20, 30, 40, 50, 60, 70, 80, 90, 95), _pillow("JPEG")),
+    "webp": Codec("WebP", (5, 15, 30, 50, 70, 85, 97), _pillow("WEBP", method=6)),
+    "avif": Codec("AVIF", (15, 30, 45, 60, 75, 92), _pillow("AVIF")),
+    "jpeg2000": Codec("JPEG 2000", (160, 80, 40, 20, 12, 6),
+                      _pillow("JPEG2000", quality_mode="rates", irreversible=True, mct=1),
+                      "compression ratio"),
+}
+ALL = {"aecodec": AECODEC, **CLASSIC}

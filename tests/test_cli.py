@@ -1,0 +1,95 @@
+"""The command line, run in-process: exit codes, names, --force, stdin/stdout."""
+
+import io
+import json
+import sys
+
+import pytest
+from PIL import Image
+
+from aecodec.cli.main import main
+
+
+@pytest.fixture
+def photo(tmp_path, small_rgb):
+    p = tmp_path / "photo.png"
+    Image.fromarray(small_rgb).save(p)
+    return p
+
+
+def test_compress_then_decompress_default_names(photo, capsys):
+    assert main(["compress", str(photo), "-q", "40"]) == 0
+    aec = photo.with_suffix(".aec")
+    assert aec.exists()
+    capsys.readouterr()
+    # photo.png exists: decompress refuses and suggests -o / --force
+    assert main(["decompress", str(aec)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "-o" in err and "--force" in err and "Traceback" not in err
+    assert main(["decompress", str(aec), "--force"]) == 0
+    assert Image.open(photo).size == (64, 48)
+
+
+def test_existing_output_needs_force(photo, capsys):
+    out = photo.with_name("out.aec")
+    out.write_bytes(b"keep me")
+    assert main(["compress", str(photo), "-o", str(out)]) == 1
+    assert out.read_bytes() == b"keep me"
+    assert main(["compress", str(photo), "-o", str(out), "--force"]) == 0
+    assert out.read_bytes()[:4] == b"\x89AEC"
+
+
+def test_never_writes_over_its_input(photo, capsys):
+    before = photo.read_bytes()
+    assert main(["compress", str(photo), "-o", str(photo), "--force"]) == 1
+    assert photo.read_bytes() == before
+    assert "input" in capsys.readouterr().err
+
+
+def test_failure_leaves_no_file(tmp_path, capsys):
+    bad = tmp_path / "bad.aec"
+    bad.write_bytes(b"\x89AEC\r\n\x1a\n garbage")
+    assert main(["decompress", str(bad)]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.aec"]
+    err = capsys.readouterr().err
+    assert err.startswith("aecodec: error:") and err.count("\n") == 1
+
+
+def test_not_an_image(tmp_path, capsys):
+    txt = tmp_path / "a.txt"
+    txt.write_text("hello")
+    assert main(["compress", str(txt)]) == 1
+    assert "not an image" in capsys.readouterr().err
+    assert not (tmp_path / "a.aec").exists()
+
+
+class _Std:
+    def __init__(self, data=b""):
+        self.buffer = io.BytesIO(data)
+
+
+def test_stdin_to_stdout(photo, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", _Std(photo.read_bytes()))
+    out = _Std()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["compress", "-", "-q", "30"]) == 0
+    aec = out.buffer.getvalue()
+    assert aec[:4] == b"\x89AEC"
+    monkeypatch.setattr(sys, "stdin", _Std(aec))
+    out2 = _Std()
+    monkeypatch.setattr(sys, "stdout", out2)
+    assert main(["decompress", "-"]) == 0
+    assert Image.open(io.BytesIO(out2.buffer.getvalue())).size == (64, 48)
+
+
+def test_info_json_and_models(photo, capsys):
+    assert main(["compress", str(photo), "-q", "55"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(photo.with_suffix(".aec")), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["width"], info["height"], info["quality"], info["format_version"]) == (64, 48, 55.0, "1.0")
+    assert info["model_id"] == 1 and len(info["model_digest"]) == 16
+    assert info["bpp"] == pytest.approx(8 * info["file_size"] / (64 * 48), abs=1e-3)
+    assert [c["tag"] for c in info["chunks"]] == ["HEAD", "TILE"]
+    assert main(["models"]) == 0
+    assert "(default)" in capsys.readouterr().out
