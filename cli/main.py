@@ -73,7 +73,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
             raise aecodec.InvalidInputError(f"stdin is not an image Pillow can read ({exc})") from None
     else:
         source = a.input
-    data = aecodec.encode(source, quality=a.quality)
+    data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr)
     _write_output(out, data, a.input, a.force)
     if out != "-":
         h = aecodec.read_header(data)
@@ -127,8 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compress", help="image → .aec")
     c.add_argument("input", help="image file, or - for stdin")
     c.add_argument("-o", "--output", help="output file (default: IN with .aec; - for stdout)")
-    c.add_argument("-q", "--quality", type=float, default=aecodec.DEFAULT_QUALITY,
-                   help="0 (smallest) … 100 (best), default %(default)s")
+    rate = c.add_mutually_exclusive_group()
+    rate.add_argument("-q", "--quality", type=float, default=None,
+                      help=f"0 (smallest) … 100 (best), default {aecodec.DEFAULT_QUALITY:g}")
+    rate.add_argument("--bpp", type=float, help="aim for this many bits per pixel")
+    rate.add_argument("--size", help="largest file within this many bytes (e.g. 50000, 100k, 2M)")
+    rate.add_argument("--psnr", type=float, help="smallest file with at least this PSNR (dB)")
     c.add_argument("-f", "--force", action="store_true", help="replace an existing output")
     c.set_defaults(func=cmd_compress)
     d = sub.add_parser("decompress", help=".aec → image (PNG unless -o names another format)")

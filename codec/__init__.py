@@ -22,10 +22,14 @@ from .api import (
 from .container import DEFAULT_MAX_PIXELS, Header
 from .errors import (
     AecodecError, ChecksumError, CorruptStreamError, FormatError, ImageTooLargeError,
-    InvalidInputError, ModelMismatchError, NotAecodecError, TruncatedError,
+    InvalidInputError, ModelMismatchError, NotAecodecError, RateTargetError, TruncatedError,
     UnsupportedVersionError, WeightsError,
 )
 from .models.registry import DEFAULT_MODEL_ID, MODELS
+
+from .pillow_plugin import register as _register_pillow_plugin
+
+_register_pillow_plugin()
 
 __version__ = "0.1.0"
 
@@ -34,5 +38,5 @@ __all__ = [
     "DEFAULT_QUALITY", "DEFAULT_TILE_SIZE", "DEFAULT_MAX_PIXELS", "DEFAULT_MODEL_ID", "MODELS",
     "AecodecError", "FormatError", "NotAecodecError", "TruncatedError", "ChecksumError",
     "UnsupportedVersionError", "CorruptStreamError", "ModelMismatchError", "ImageTooLargeError",
-    "InvalidInputError", "WeightsError",
+    "InvalidInputError", "RateTargetError", "WeightsError",
 ]

@@ -57,14 +57,104 @@ def _tile_side(size: int, tile_size: int) -> int:
     return min(tile_size, -(-size // STRIDE) * STRIDE)
 
 
-def encode(image: object, *, quality: float = DEFAULT_QUALITY,
+class _Prepared:
+    """One image ready to code at any quality: tiles analysed once, then cached."""
+
+    def __init__(self, image: object, tile_size: int, max_pixels: int) -> None:
+        self.px = px = to_pixels(image)
+        if px.width * px.height > max_pixels:
+            raise ImageTooLargeError(f"image is {px.width}×{px.height}, above the limit of "
+                                     f"{max_pixels} pixels; pass max_pixels= to allow it")
+        self.model = _model(DEFAULT_MODEL_ID)
+        self.tw, self.th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
+        self.boxes = tile_boxes(px.width, px.height, self.tw, self.th)
+        self._analysis: dict[int, object] = {}
+        self._files: dict[int, bytes] = {}
+        self.extras: dict[bytes, bytes] = {}
+        if px.alpha is not None:
+            self.extras[b"alph"] = zlib.compress(px.alpha.tobytes(), 9)
+        if px.icc_profile:
+            self.extras[b"iccp"] = bytes(px.icc_profile)
+        if px.exif:
+            self.extras[b"exif"] = bytes(px.exif)
+
+    def _ungained(self, i: int):
+        if i not in self._analysis:
+            left, top, right, bottom = self.boxes[i]
+            x = to_tensor(self.px.colour[top:bottom, left:right], STRIDE)
+            with _torch_no_grad():
+                self._analysis[i] = self.model.g_a(x)
+        return self._analysis[i]
+
+    def file(self, q_field: int) -> bytes:
+        """The complete file at quality ``q_field / 100`` (memoized)."""
+        if q_field not in self._files:
+            q = q_field / 100
+            tiles = []
+            for i in range(len(self.boxes)):
+                s = self.model.code_latents(self.model.apply_gain(self._ungained(i), q))
+                tiles.append(Tile(i, s.z_shape, s.y_shape, s.z_bytes, s.y_bytes))
+            px, e = self.px, self.model.entry
+            header = Header(px.width, px.height, px.channels, 8, e.id, e.digest, q, self.tw,
+                            self.th, len(tiles))
+            self._files[q_field] = container.pack(header, tiles, self.extras)
+        return self._files[q_field]
+
+    def psnr(self, q_field: int) -> float:
+        """PSNR-RGB of the decoded file at ``q_field`` against the input."""
+        decoded = np.asarray(decode(self.file(q_field)).convert("RGB"), np.float64)
+        mse = float(np.mean((decoded - self.px.colour) ** 2))
+        return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def _torch_no_grad():
+    import torch
+
+    return torch.no_grad()
+
+
+def _parse_size(size: int | str) -> int:
+    """Bytes from an int or a string such as ``"100k"`` or ``"2M"`` (powers of 1000)."""
+    if isinstance(size, bool):
+        raise InvalidInputError(f"size must be a byte count, got {size!r}")
+    if isinstance(size, (int, np.integer)):
+        value = int(size)
+    elif isinstance(size, str):
+        text = size.strip().lower().removesuffix("b")
+        mult = {"k": 10**3, "m": 10**6, "g": 10**9}.get(text[-1:], 1)
+        try:
+            value = int(float(text[:-1] if mult > 1 else text) * mult)
+        except ValueError:
+            raise InvalidInputError(f"cannot read size {size!r}; use e.g. 50000, 100k or 2M") from None
+    else:
+        raise InvalidInputError(f"size must be a byte count, got {size!r}")
+    if value <= 0:
+        raise InvalidInputError(f"size must be positive, got {size!r}")
+    return value
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(value)) or float(value) <= 0:
+        raise InvalidInputError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def encode(image: object, *, quality: float | None = None, bpp: float | None = None,
+           size: int | str | None = None, psnr: float | None = None,
            tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
     """Compress an image to aecodec bytes.
 
     Args:
         image: a ``PIL.Image.Image``, a ``uint8`` NumPy array (H×W, H×W×3 or
             H×W×4) or a path to an image file.
-        quality: 0 (smallest) … 100 (best), continuous; stored to 0.01.
+        quality: 0 (smallest) … 100 (best), continuous; stored to 0.01. Default 75.
+        bpp: instead of ``quality``, aim for this many bits per pixel (whole
+            file); the closest reachable rate is chosen.
+        size: instead of ``quality``, the largest file not exceeding this many
+            bytes (an int, or a string such as ``"100k"`` or ``"2M"``).
+        psnr: instead of ``quality``, the smallest file with at least this
+            PSNR-RGB in dB.
         tile_size: side of the coding tiles (a multiple of 64); images larger
             than this are coded tile by tile in bounded memory.
         max_pixels: refuse images with more pixels than this.
@@ -75,34 +165,45 @@ def encode(image: object, *, quality: float = DEFAULT_QUALITY,
     Raises:
         InvalidInputError: the image or an option cannot be used.
         ImageTooLargeError: the image exceeds ``max_pixels``.
+        RateTargetError: no quality meets the ``bpp``/``size``/``psnr`` target
+            (the message names the closest reachable value).
 
     >>> import numpy as np, aecodec
     >>> data = aecodec.encode(np.zeros((17, 3, 3), np.uint8), quality=50)
     >>> aecodec.decode(data).size
     (3, 17)
+    >>> len(aecodec.encode("examples/astronaut.png", size="20k")) <= 20000   # doctest: +SKIP
+    True
     """
-    q = _check_quality(quality)
-    px = to_pixels(image)
-    if px.width * px.height > max_pixels:
-        raise ImageTooLargeError(f"image is {px.width}×{px.height}, above the limit of "
-                                 f"{max_pixels} pixels; pass max_pixels= to allow it")
-    model = _model(DEFAULT_MODEL_ID)
-    tw, th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
-    tiles = []
-    for i, (left, top, right, bottom) in enumerate(tile_boxes(px.width, px.height, tw, th)):
-        x = to_tensor(px.colour[top:bottom, left:right], STRIDE)
-        streams = model.code_latents(model.analyse(x, q))
-        tiles.append(Tile(i, streams.z_shape, streams.y_shape, streams.z_bytes, streams.y_bytes))
-    extras: dict[bytes, bytes] = {}
-    if px.alpha is not None:
-        extras[b"alph"] = zlib.compress(px.alpha.tobytes(), 9)
-    if px.icc_profile:
-        extras[b"iccp"] = bytes(px.icc_profile)
-    if px.exif:
-        extras[b"exif"] = bytes(px.exif)
-    header = Header(px.width, px.height, px.channels, 8, model.entry.id, model.entry.digest, q,
-                    tw, th, len(tiles))
-    return container.pack(header, tiles, extras)
+    targets = {k: v for k, v in (("quality", quality), ("bpp", bpp), ("size", size),
+                                 ("psnr", psnr)) if v is not None}
+    if len(targets) > 1:
+        raise InvalidInputError(f"give one of quality, bpp, size, psnr (got {', '.join(targets)})")
+    if quality is not None or not targets:
+        q_field = container.quality_to_field(_check_quality(DEFAULT_QUALITY if quality is None
+                                                            else quality))
+        return _Prepared(image, tile_size, max_pixels).file(q_field)
+    from . import rate_control
+
+    if size is not None:
+        limit = _parse_size(size)
+    elif bpp is not None:
+        target_bpp = _positive("bpp", bpp)
+    else:
+        target_psnr = _positive("psnr", psnr)
+    job = _Prepared(image, tile_size, max_pixels)
+    pixels = job.px.width * job.px.height
+    try:
+        if size is not None:
+            q = rate_control.largest_at_most(lambda f: len(job.file(f)), limit)
+        elif bpp is not None:
+            q = rate_control.closest(lambda f: 8 * len(job.file(f)) / pixels, target_bpp)
+        else:
+            q = rate_control.smallest_at_least(job.psnr, target_psnr)
+    except AecodecError as exc:
+        what = "bytes" if size is not None else ("bpp" if bpp is not None else "dB PSNR")
+        raise type(exc)(f"{exc} {what}") from None
+    return job.file(q)
 
 
 def read_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header:
@@ -198,7 +299,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def encode_file(src: str | os.PathLike, dst: str | os.PathLike, *,
-                quality: float = DEFAULT_QUALITY, overwrite: bool = False, **options) -> Header:
+                quality: float | None = None, overwrite: bool = False, **options) -> Header:
     """Compress the image file ``src`` into the aecodec file ``dst``; returns its header.
 
     ``dst`` is written atomically, never equals ``src``, and an existing ``dst``

@@ -13,6 +13,7 @@ command line) can catch that one class. Subclasses say what went wrong::
     │   └── CorruptStreamError   well-formed container, undecodable content
     ├── ModelMismatchError       the file names a model this version does not ship
     ├── ImageTooLargeError       dimensions beyond the configured limit
+    ├── RateTargetError          a size/bpp/PSNR target no quality can meet
     └── WeightsError             shipped weights missing or not matching their sha256
 """
 
@@ -57,6 +58,10 @@ class ModelMismatchError(AecodecError):
 
 class ImageTooLargeError(AecodecError):
     """The image is larger than the configured pixel limit."""
+
+
+class RateTargetError(AecodecError, ValueError):
+    """No quality meets the requested size, bpp or PSNR target."""
 
 
 class WeightsError(AecodecError):

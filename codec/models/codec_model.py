@@ -77,8 +77,12 @@ class CodecModel(nn.Module):
     @torch.no_grad()
     def analyse(self, x: Tensor, quality: float) -> Tensor:
         """Padded image ``[1, 3, H, W]`` in [0, 1] → gained latent ``y`` (float32)."""
+        return self.apply_gain(self.g_a(x), quality)
+
+    def apply_gain(self, y_ungained: Tensor, quality: float) -> Tensor:
+        """Scale ``g_a``'s output for ``quality`` (so one analysis serves many qualities)."""
         gain, _ = self._log_gains(quality)
-        return self.g_a(x) * gain
+        return y_ungained * gain
 
     @torch.no_grad()
     def entropy_parameters(self, z_symbols: Tensor) -> EntropyParameters:

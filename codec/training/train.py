@@ -46,6 +46,8 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0
     log_every: int = 100
     autocast: bool = True
+    gain_scale: float = 1.0  # initial gain multiplier (finer quantization at the start)
+    gain_lr_mult: float = 1.0  # learning-rate multiplier of the gain vectors
     init: str | None = None  # checkpoint or exported weights to start from
 
 
@@ -100,9 +102,15 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     names, _ = split(list_images(Path(cfg.data)))
     sampler = CropSampler(Path(cfg.data), names, cfg.crop, seed=cfg.seed)
     model = VariableRateHyperprior(model_config).to(memory_format=torch.channels_last)
-    main_params = [p for n, p in model.named_parameters() if not n.endswith("quantiles")]
-    aux_params = [p for n, p in model.named_parameters() if n.endswith("quantiles")]
-    opt = torch.optim.Adam(main_params, lr=cfg.lr)
+    named = dict(model.named_parameters())
+    gain_names = ("log_gain", "log_inverse_gain")
+    main_params = [p for n, p in named.items() if not n.endswith("quantiles")]
+    aux_params = [p for n, p in named.items() if n.endswith("quantiles")]
+    opt = torch.optim.Adam([
+        {"params": [p for n, p in named.items() if not n.endswith("quantiles") and n not in gain_names],
+         "lr_mult": 1.0},
+        {"params": [named[n] for n in gain_names], "lr_mult": cfg.gain_lr_mult},
+    ], lr=cfg.lr)
     aux_opt = torch.optim.Adam(aux_params, lr=cfg.aux_lr)
     step, cpu_seconds = 0, 0.0
     if ckpt_path.exists():
@@ -117,6 +125,10 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     elif cfg.init:
         _load_initial(model, cfg.init)
         print(f"initialised from {cfg.init}", flush=True)
+    else:
+        with torch.no_grad():
+            model.log_gain += math.log(cfg.gain_scale)
+            model.log_inverse_gain -= math.log(cfg.gain_scale)
 
     def checkpoint() -> None:
         _save_atomic({
@@ -132,7 +144,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     t_cpu, t_wall = time.process_time(), time.monotonic()
     while step < cfg.steps:
         for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
+            group["lr"] = learning_rate(cfg, step) * group["lr_mult"]
         x = sampler.batch(cfg.batch)
         levels = torch.randint(0, model_config.levels, (cfg.batch,))
         loss, bpp, mse = rd_loss(model, x, levels, cfg.autocast)
@@ -178,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default="runs/default")
     for field in ("steps", "batch", "crop", "warmup", "seed", "threads"):
         p.add_argument(f"--{field}", type=int, default=getattr(TrainConfig, field))
-    for field in ("lr", "clip", "checkpoint_minutes"):
+    for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult"):
         p.add_argument(f"--{field.replace('_', '-')}", dest=field, type=float,
                        default=getattr(TrainConfig, field))
     p.add_argument("--init", default=None)
