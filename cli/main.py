@@ -114,6 +114,22 @@ def cmd_models(a: argparse.Namespace) -> None:
         print(f"{m.id:3}  {m.name}{default}\n     {m.description}\n     sha256 {m.sha256}")
 
 
+def cmd_inspect(a: argparse.Namespace) -> None:
+    from aecodec import inspection
+
+    stats, maps = inspection.report(a.input, a.quality)
+    if a.json:
+        print(json.dumps(stats, indent=2))
+    out = a.output or str(Path(a.input).with_suffix("")) + ".inspect.png"
+    _check_free(out, a.force)
+    import io
+    buf = io.BytesIO()
+    inspection.figure(stats, maps, buf)
+    write_atomic(Path(out), buf.getvalue(), overwrite=a.force)
+    if not a.json:
+        print(f"{out}: {stats['bpp']:.3f} bpp, {stats['psnr']:.2f} dB PSNR")
+
+
 def cmd_train(a: argparse.Namespace) -> None:
     from aecodec.training.train import main as train_main
 
@@ -144,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file", help=".aec file, or - for stdin")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.set_defaults(func=cmd_info)
+    n = sub.add_parser("inspect", help="figure: original, reconstruction, error map, bits map")
+    n.add_argument("input", help="image file")
+    n.add_argument("-o", "--output", help="figure file (default: IN.inspect.png)")
+    n.add_argument("-q", "--quality", type=float, default=aecodec.DEFAULT_QUALITY)
+    n.add_argument("--json", action="store_true", help="also print the numbers as JSON")
+    n.add_argument("-f", "--force", action="store_true", help="replace an existing figure")
+    n.set_defaults(func=cmd_inspect)
     m = sub.add_parser("models", help="list the models this version ships")
     m.set_defaults(func=cmd_models)
     t = sub.add_parser("train", help="train a model (see aecodec train -- --help)", add_help=False)

@@ -17,7 +17,7 @@ warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*deprecated", c
 
 from .api import (
     DEFAULT_QUALITY, DEFAULT_TILE_SIZE, decode, decode_file, encode, encode_file, image_bytes,
-    read_header,
+    latents, read_header,
 )
 from .container import DEFAULT_MAX_PIXELS, Header
 from .errors import (
@@ -34,7 +34,7 @@ _register_pillow_plugin()
 __version__ = "0.1.0"
 
 __all__ = [
-    "encode", "decode", "encode_file", "decode_file", "read_header", "image_bytes", "Header",
+    "encode", "decode", "encode_file", "decode_file", "read_header", "latents", "image_bytes", "Header",
     "DEFAULT_QUALITY", "DEFAULT_TILE_SIZE", "DEFAULT_MAX_PIXELS", "DEFAULT_MODEL_ID", "MODELS",
     "AecodecError", "FormatError", "NotAecodecError", "TruncatedError", "ChecksumError",
     "UnsupportedVersionError", "CorruptStreamError", "ModelMismatchError", "ImageTooLargeError",

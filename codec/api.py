@@ -206,6 +206,25 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
     return job.file(q)
 
 
+def latents(image: object, *, quality: float = DEFAULT_QUALITY):
+    """The quantized latents of ``image`` exactly as the encoder codes them.
+
+    Returns an :class:`aecodec.inspection.Latents` (NumPy arrays: ŷ, ẑ, their
+    symbols, means, scales, table indexes and per-symbol bits). The image is
+    coded as one tile, so memory grows with its size.
+
+    >>> lat = aecodec.latents("examples/astronaut.png", quality=50)   # doctest: +SKIP
+    >>> lat.y.shape, round(lat.bpp, 3)                                  # doctest: +SKIP
+    ((192, 32, 32), 0.41)
+    """
+    from .inspection import latents_of
+
+    q = _check_quality(quality)
+    px = to_pixels(image)
+    return latents_of(_model(DEFAULT_MODEL_ID), to_tensor(px.colour, STRIDE), q,
+                      (px.width, px.height))
+
+
 def read_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header:
     """Validate a file and return its :class:`~aecodec.container.Header` without model work.
 

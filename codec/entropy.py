@@ -50,6 +50,24 @@ class CdfTables:
             symbols.astype(np.int32).ravel().tolist(), indexes.astype(np.int32).ravel().tolist(),
             cdfs, lengths, offsets)
 
+    def bits(self, symbols: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+        """Information content (bits) of each symbol under its table row.
+
+        Out-of-range symbols cost the escape symbol plus their bypass-coded
+        magnitude (4-bit groups), as the rANS coder codes them.
+        """
+        idx = indexes.astype(np.int64)
+        v = symbols.astype(np.int64) - self.offset.astype(np.int64)[idx]
+        n = self.length.astype(np.int64)[idx] - 1  # number of in-range symbols + escape
+        inside = (v >= 0) & (v < n - 1)
+        col = np.where(inside, v, n - 1)  # escape symbol for values outside
+        lo = self.cdf[idx, col].astype(np.float64)
+        hi = self.cdf[idx, col + 1].astype(np.float64)
+        bits = -np.log2(np.maximum(hi - lo, 1) / 65536.0)
+        mag = np.where(v < 0, -2 * v - 1, 2 * (v - (n - 1)))
+        extra = np.where(inside, 0.0, 4.0 * (np.ceil(np.log2(np.maximum(mag, 1) + 1) / 4) + 1))
+        return bits + extra
+
     def decode(self, data: bytes, indexes: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`encode`; returns int64 symbols shaped like ``indexes``."""
         cdfs, lengths, offsets = self._lists

@@ -93,3 +93,13 @@ def test_info_json_and_models(photo, capsys):
     assert [c["tag"] for c in info["chunks"]] == ["HEAD", "TILE"]
     assert main(["models"]) == 0
     assert "(default)" in capsys.readouterr().out
+
+
+def test_inspect_writes_figure_and_json(photo, capsys):
+    out = photo.with_name("fig.png")
+    assert main(["inspect", str(photo), "-o", str(out), "-q", "50", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["width"] == 64 and stats["bpp"] > 0 and stats["psnr"] > 10
+    assert abs(stats["latent_bpp"] - stats["bpp"]) < 0.5 * stats["bpp"]
+    with Image.open(out) as im:
+        assert im.size[0] >= 600

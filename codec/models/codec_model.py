@@ -41,6 +41,7 @@ class EntropyParameters:
 
     indexes: Tensor
     means_fixed: Tensor
+    scales_fixed: Tensor
 
 
 class CodecModel(nn.Module):
@@ -90,7 +91,8 @@ class CodecModel(nn.Module):
         z_fixed = z_symbols.to(torch.int64) * 2**ACT_BITS + self.z_medians_fixed[None, :, None, None]
         params = run_fixed(self.hs_layers, z_fixed)
         scales_fixed, means_fixed = params.chunk(2, dim=1)
-        return EntropyParameters(scale_indexes(scales_fixed, self.scale_thresholds), means_fixed)
+        return EntropyParameters(scale_indexes(scales_fixed, self.scale_thresholds), means_fixed,
+                                 scales_fixed)
 
     def _z_indexes(self, shape: tuple[int, int, int]) -> np.ndarray:
         c, h, w = shape
