@@ -39,13 +39,13 @@ def _float_path(model, y: torch.Tensor) -> tuple[int, torch.Tensor]:
 
     z = model.h_a(y)
     med = model.z_medians_fixed.double()[None, :, None, None] / 2**ACT_BITS
-    z_sym = torch.round(z.double() - med).long()
+    z_sym = torch.floor(z.double() - med + 0.5).long()
     z_bytes = model.z_tables.encode(z_sym.numpy(), model._z_indexes(tuple(z_sym.shape[1:])))
     z_fixed = z_sym * 2**ACT_BITS + model.z_medians_fixed[None, :, None, None]
     scales, means = run_float(model.hs_layers, z_fixed).chunk(2, dim=1)
     thresholds = model.scale_thresholds.double() / 2**ACT_BITS
     idx = torch.searchsorted(thresholds, scales.double().contiguous(), right=False)
-    y_sym = torch.round(y.double() - means.double()).long()
+    y_sym = torch.floor(y.double() - means.double() + 0.5).long()
     y_bytes = model.y_tables.encode(y_sym.numpy(), idx.numpy())
     return len(z_bytes) + len(y_bytes), y_sym.double() + means.double()
 

@@ -78,16 +78,6 @@ class CdfTables:
         return np.asarray(values, dtype=np.int64).reshape(indexes.shape)
 
 
-def scale_indexes(scales_fixed: Tensor, thresholds: Tensor) -> Tensor:
-    """Table index per element: the number of thresholds strictly below the scale.
-
-    Both arguments are integers on the same fixed-point grid, so the choice is
-    exact. ``thresholds`` has one entry fewer than the table.
-    """
-    return torch.searchsorted(thresholds.to(torch.int64), scales_fixed.to(torch.int64).contiguous(),
-                              right=False)
-
-
 def gaussian_tables(scale_table: Tensor) -> CdfTables:
     """Quantized CDFs of the discretized Gaussian for each scale (export time only)."""
     from compressai.entropy_models import GaussianConditional

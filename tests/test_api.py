@@ -64,10 +64,10 @@ def test_decoded_latents_equal_encoder_latents(sample_path):
     # what the encoder quantized: round(y - mean) + mean with the exact means
     z = model.h_a(y)
     med = model.z_medians_fixed.double()[None, :, None, None] / 256
-    z_sym = torch.round(z.double() - med).long()
+    z_sym = torch.floor(z.double() - med + 0.5).long()
     params = model.entropy_parameters(z_sym)
     means = params.means_fixed.double() / 256
-    y_hat_encoder = torch.round(y.double() - means) + means
+    y_hat_encoder = torch.floor(y.double() - means + 0.5) + means
     y_hat_decoder = model.decode_latents(streams)
     assert torch.equal(y_hat_decoder, y_hat_encoder)
 

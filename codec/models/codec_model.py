@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..entropy import CdfTables, scale_indexes
+from .. import kernels
+from ..entropy import CdfTables
 from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
 from .fixed_point import ACT_BITS, FixedLayer, run_fixed
 
@@ -91,7 +92,7 @@ class CodecModel(nn.Module):
         z_fixed = z_symbols.to(torch.int64) * 2**ACT_BITS + self.z_medians_fixed[None, :, None, None]
         params = run_fixed(self.hs_layers, z_fixed)
         scales_fixed, means_fixed = params.chunk(2, dim=1)
-        return EntropyParameters(scale_indexes(scales_fixed, self.scale_thresholds), means_fixed,
+        return EntropyParameters(kernels.scale_index(scales_fixed, self.scale_thresholds), means_fixed,
                                  scales_fixed)
 
     def _z_indexes(self, shape: tuple[int, int, int]) -> np.ndarray:
@@ -103,12 +104,11 @@ class CodecModel(nn.Module):
         """Quantize and entropy-code a gained latent ``y`` of shape ``[1, m, h, w]``."""
         z = self.h_a(y)
         medians = self.z_medians_fixed.to(torch.float64)[None, :, None, None] / 2**ACT_BITS
-        z_symbols = torch.round(z.double() - medians).to(torch.int64)
+        z_symbols = kernels.quantize(z, medians)
         z_shape = tuple(z_symbols.shape[1:])
         z_bytes = self.z_tables.encode(z_symbols.numpy(), self._z_indexes(z_shape))
         params = self.entropy_parameters(z_symbols)
-        means = params.means_fixed.to(torch.float64) / 2**ACT_BITS
-        y_symbols = torch.round(y.double() - means).to(torch.int64)
+        y_symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
         y_bytes = self.y_tables.encode(y_symbols.numpy(), params.indexes.numpy())
         return LatentStreams(z_shape, tuple(y_symbols.shape[1:]), z_bytes, y_bytes)
 

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .. import kernels
+
 ACT_BITS = 8
 ACT_LIMIT = 2**24
 WEIGHT_BITS = 12
@@ -75,11 +77,6 @@ def check_bounds(layers: list[FixedLayer]) -> None:
             raise ValueError(f"fixed-point layer {i} may exceed 2**53 ({worst})")
 
 
-def _rescale(acc: Tensor, shift: int) -> Tensor:
-    # floor((acc + 2^(shift-1)) / 2^shift): exact for integer-valued float64.
-    return torch.floor((acc + 2.0 ** (shift - 1)) * 2.0**-shift)
-
-
 def run_fixed(layers: list[FixedLayer], a: Tensor) -> Tensor:
     """Run integer layers on integer activations (any integer dtype or float64).
 
@@ -94,10 +91,8 @@ def run_fixed(layers: list[FixedLayer], a: Tensor) -> Tensor:
         else:
             acc = F.conv_transpose2d(x, w, b, stride=layer.stride, padding=layer.padding,
                                      output_padding=layer.output_padding)
-        x = _rescale(acc, layer.shift)
-        if layer.relu:
-            x = x.clamp_min(0)
-        x = x.clamp(-ACT_LIMIT, ACT_LIMIT)
+        # floor((acc + 2^(shift-1)) / 2^shift), ReLU, clamp: exact on float64 integers
+        x = kernels.requantize(acc, layer.shift, layer.relu, ACT_LIMIT)
     return x.to(torch.int64)
 
 

@@ -64,6 +64,6 @@ register(ModelEntry(
     id=1,
     name="hp-mean-scale-vr-128-192-a",
     filename="aec_m1.safetensors",
-    sha256="1de7cc06044b2051f1631ca57fe5044b4f6df97b4dfc5a535e94477c56ca1d72",
+    sha256="c104e5c8f7634dd35719a193b9f3e489d1c2055f751a2d6f2e42cccf8388f12d",
     description="Mean-scale hyperprior (N=128, M=192), 6 gain levels, CPU-trained",
 ))
