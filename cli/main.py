@@ -130,6 +130,30 @@ def cmd_inspect(a: argparse.Namespace) -> None:
         print(f"{out}: {stats['bpp']:.3f} bpp, {stats['psnr']:.2f} dB PSNR")
 
 
+def cmd_anomaly(a: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from aecodec import anomaly
+
+    files = anomaly.list_folder(Path(a.folder)) if Path(a.folder).is_dir() else None
+    if not files:
+        raise aecodec.InvalidInputError(f"{a.folder} is not a folder with images")
+    items, maps = [], {}
+    for f in tqdm(files, desc="anomaly", unit="img", disable=not sys.stderr.isatty()):
+        item, m = anomaly.measure(f, a.quality)
+        items.append(item)
+        if a.report:
+            maps[item.file] = m
+    ranked = anomaly.score(items)
+    if a.report:
+        anomaly.write_report(ranked, maps, Path(a.report), a.top)
+    if a.json:
+        print(json.dumps([{"file": i.file, "score": round(i.score, 4)} for i in ranked[:a.top]], indent=1))
+    else:
+        for i in ranked[:a.top]:
+            print(f"{i.score:8.2f}  {i.file}")
+
+
 def cmd_train(a: argparse.Namespace) -> None:
     from aecodec.training.train import main as train_main
 
@@ -167,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--json", action="store_true", help="also print the numbers as JSON")
     n.add_argument("-f", "--force", action="store_true", help="replace an existing figure")
     n.set_defaults(func=cmd_inspect)
+    y = sub.add_parser("anomaly", help="rank a folder's images by how badly the model fits them")
+    y.add_argument("folder")
+    y.add_argument("--top", type=int, default=10, help="how many to list (default 10)")
+    y.add_argument("--json", action="store_true", help='print [{"file": …, "score": …}]')
+    y.add_argument("--report", help="write a Markdown report with heat maps of the top images")
+    y.add_argument("-q", "--quality", type=float, default=50.0)
+    y.set_defaults(func=cmd_anomaly)
     m = sub.add_parser("models", help="list the models this version ships")
     m.set_defaults(func=cmd_models)
     t = sub.add_parser("train", help="train a model (see aecodec train -- --help)", add_help=False)

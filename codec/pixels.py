@@ -27,6 +27,9 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import InvalidInputError
 
+#: File suffixes treated as images when scanning folders.
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
+
 ImageInput = "Image.Image | np.ndarray | str | os.PathLike[str]"
 
 

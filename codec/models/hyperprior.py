@@ -51,6 +51,7 @@ class TrainOutput:
     x_hat: Tensor
     y_likelihoods: Tensor
     z_likelihoods: Tensor
+    aux_loss: Tensor  # quantile loss of the factorized prior (depends only on its quantiles)
 
 
 class VariableRateHyperprior(nn.Module):
@@ -95,20 +96,21 @@ class VariableRateHyperprior(nn.Module):
         Transforms run under bf16 autocast when ``autocast``; likelihoods are fp32.
         """
         gain, inverse_gain = self.gains(position)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        device = x.device.type
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             y = self.g_a(x).float() * gain
             z = self.h_a(y).float()
         z_noisy, z_likelihoods = self.entropy_bottleneck(z)
         medians = self.entropy_bottleneck._get_medians()
         z_hat = _ste_round(z - medians) + medians
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             params = self.h_s(z_hat).float()
         scales, means = params.chunk(2, dim=1)
         _, y_likelihoods = self.gaussian_conditional(y, scales, means=means)
         y_hat = _ste_round(y - means) + means
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             x_hat = self.g_s(y_hat * inverse_gain).float()
-        return TrainOutput(x_hat, y_likelihoods, z_likelihoods)
+        return TrainOutput(x_hat, y_likelihoods, z_likelihoods, self.aux_loss())
 
     def aux_loss(self) -> Tensor:
         """Quantile loss of the factorized prior (trained with its own optimizer)."""

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
+from ..pixels import IMAGE_SUFFIXES
+
 HOLDOUT_EVERY = 10
 
 

@@ -2,14 +2,18 @@
 
 Recipe (DESIGN §6): random crops with antialiased downscale, λ drawn per sample
 from the model's rate levels, loss ``λ·255²·MSE + bpp``, Adam with warm-up and a
-decay over the last fifth of the run, gradient clipping, bf16 autocast and
-channels_last for the transforms (likelihoods and losses stay fp32).
+cosine decay over the last fifth of the run, gradient clipping, bf16 autocast
+and channels_last for the transforms (likelihoods and losses stay fp32).
 
 The loop is resumable at any moment: a checkpoint (model, optimizers, step,
 RNG states, CPU-seconds) is written atomically every ``checkpoint_minutes``
 and at the end; a run killed at any point loses at most that much work.
-SIGSTOP/SIGCONT pause and resume it (nothing in the loop is time-driven except
-when checkpoints are written).
+SIGSTOP/SIGCONT pause and resume it.
+
+Past one machine: under ``torchrun`` the loop uses DistributedDataParallel
+(gloo on CPU, NCCL on GPUs). Every rank draws the same global batch and trains
+on its own slice, so N processes compute the gradient of the same batch one
+process would (``--batch`` is the global batch).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
@@ -34,7 +39,7 @@ class TrainConfig:
     data: str
     out: str
     steps: int = 20000
-    batch: int = 8
+    batch: int = 8  # global batch (split across ranks)
     crop: int = 128
     lr: float = 5e-4
     aux_lr: float = 1e-3
@@ -48,7 +53,8 @@ class TrainConfig:
     autocast: bool = True
     gain_scale: float = 1.0  # initial gain multiplier (finer quantization at the start)
     gain_lr_mult: float = 1.0  # learning-rate multiplier of the gain vectors
-    init: str | None = None  # checkpoint or exported weights to start from
+    device: str = "cpu"
+    init: str | None = None  # checkpoint (.pt) or exported weights (.safetensors) to start from
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -63,17 +69,16 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
     return low + 0.5 * (cfg.lr - low) * (1 + math.cos(math.pi * t))
 
 
-def rd_loss(model: VariableRateHyperprior, x: torch.Tensor, levels: torch.Tensor, autocast: bool):
-    """Per-sample ``λ·255²·MSE + bpp`` averaged over the batch, plus stats."""
+def rd_loss(model, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor, autocast: bool):
+    """Per-sample ``λ·255²·MSE + bpp`` averaged over the batch; plus aux loss and stats."""
     out = model(x, levels.float(), autocast=autocast)
     num_pixels = x.shape[2] * x.shape[3]
     bits_y = -torch.log2(out.y_likelihoods).flatten(1).sum(1)
     bits_z = -torch.log2(out.z_likelihoods).flatten(1).sum(1)
     bpp = (bits_y + bits_z) / num_pixels
     mse = (out.x_hat - x).pow(2).flatten(1).mean(1)
-    lambdas = torch.tensor(model.config.lambdas, dtype=torch.float32)[levels]
-    loss = (lambdas * 255.0**2 * mse + bpp).mean()
-    return loss, bpp.detach(), mse.detach()
+    loss = (lambdas[levels] * 255.0**2 * mse + bpp).mean()
+    return loss, out.aux_loss, bpp.detach(), mse.detach()
 
 
 def _save_atomic(obj: object, path: Path) -> None:
@@ -82,14 +87,59 @@ def _save_atomic(obj: object, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _load_initial(model: VariableRateHyperprior, path: str) -> None:
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    state = state.get("model", state)
+def init_from_export(model: VariableRateHyperprior, path: str) -> None:
+    """Start from shipped safetensors weights: transforms and gains are restored
+    (h_s from its integers); the factorized prior, not shipped as parameters,
+    starts afresh and re-learns within a few hundred steps."""
+    from safetensors.torch import load_file
+
+    t = load_file(path)
+    header = json.loads(Path(path).read_bytes()[8:8 + int.from_bytes(Path(path).read_bytes()[:8], "little")])
+    specs = json.loads(header["__metadata__"]["config"])["h_s"]
+    state = {k: v.float() for k, v in t.items() if k.split(".")[0] in ("g_a", "g_s", "h_a")}
+    state["log_gain"], state["log_inverse_gain"] = t["log_gain"], t["log_inverse_gain"]
+    convs = [m for m in model.h_s if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    with torch.no_grad():
+        for i, (mod, spec) in enumerate(zip(convs, specs)):
+            mod.weight.copy_(t[f"h_s.{i}.weight"].double() * 2.0 ** -spec["shift"])
+            mod.bias.copy_(t[f"h_s.{i}.bias"].double() * 2.0 ** -(spec["shift"] + 8))
     model.load_state_dict(state, strict=False)
+
+
+def _load_initial(model: VariableRateHyperprior, path: str) -> None:
+    if path.endswith(".safetensors"):
+        init_from_export(model, path)
+        return
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(state.get("model", state), strict=False)
+
+
+def _optimizers(model: VariableRateHyperprior, cfg: TrainConfig, groups: int = 2):
+    named = dict(model.named_parameters())
+    gains = ("log_gain", "log_inverse_gain")
+    main = [p for n, p in named.items() if not n.endswith("quantiles") and n not in gains]
+    if groups == 1:  # checkpoints written before the gains had their own group
+        opt = torch.optim.Adam([{"params": main + [named[n] for n in gains], "lr_mult": 1.0}], lr=cfg.lr)
+    else:
+        opt = torch.optim.Adam([{"params": main, "lr_mult": 1.0},
+                                {"params": [named[n] for n in gains], "lr_mult": cfg.gain_lr_mult}],
+                               lr=cfg.lr)
+    aux = torch.optim.Adam([p for n, p in named.items() if n.endswith("quantiles")], lr=cfg.aux_lr)
+    return opt, aux
 
 
 def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     """Run (or resume) training; returns the checkpoint path."""
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed and not dist.is_initialized():
+        dist.init_process_group("nccl" if cfg.device == "cuda" else "gloo")
+    rank = dist.get_rank() if distributed else 0
+    world = dist.get_world_size() if distributed else 1
+    if cfg.batch % world:
+        raise ValueError(f"--batch {cfg.batch} is not divisible by {world} processes")
+    device = torch.device(cfg.device if cfg.device != "cuda" else f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda asked for, but no CUDA device is available")
     torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -101,69 +151,87 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     torch.manual_seed(cfg.seed)
     names, _ = split(list_images(Path(cfg.data)))
     sampler = CropSampler(Path(cfg.data), names, cfg.crop, seed=cfg.seed)
-    model = VariableRateHyperprior(model_config).to(memory_format=torch.channels_last)
-    named = dict(model.named_parameters())
-    gain_names = ("log_gain", "log_inverse_gain")
-    main_params = [p for n, p in named.items() if not n.endswith("quantiles")]
-    aux_params = [p for n, p in named.items() if n.endswith("quantiles")]
-    opt = torch.optim.Adam([
-        {"params": [p for n, p in named.items() if not n.endswith("quantiles") and n not in gain_names],
-         "lr_mult": 1.0},
-        {"params": [named[n] for n in gain_names], "lr_mult": cfg.gain_lr_mult},
-    ], lr=cfg.lr)
-    aux_opt = torch.optim.Adam(aux_params, lr=cfg.aux_lr)
+    level_rng = torch.Generator().manual_seed(cfg.seed + 1)  # same draws on every rank
+    model = VariableRateHyperprior(model_config)
+    state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
+    opt, aux_opt = _optimizers(model, cfg, len(state["opt"]["param_groups"]) if state else 2)
     step, cpu_seconds = 0, 0.0
-    if ckpt_path.exists():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    if state:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         aux_opt.load_state_dict(state["aux_opt"])
         step, cpu_seconds = state["step"], state["cpu_seconds"]
         torch.set_rng_state(state["torch_rng"])
         sampler.set_state(state["sampler_rng"])
-        print(f"resumed from {ckpt_path} at step {step}", flush=True)
+        if "level_rng" in state:
+            level_rng.set_state(state["level_rng"])
+        if rank == 0:
+            print(f"resumed from {ckpt_path} at step {step}", flush=True)
     elif cfg.init:
         _load_initial(model, cfg.init)
-        print(f"initialised from {cfg.init}", flush=True)
+        if rank == 0:
+            print(f"initialised from {cfg.init}", flush=True)
     else:
         with torch.no_grad():
             model.log_gain += math.log(cfg.gain_scale)
             model.log_inverse_gain -= math.log(cfg.gain_scale)
+    model = model.to(device, memory_format=torch.channels_last)
+    for o in (opt, aux_opt):  # optimizer state follows the parameters' device
+        for s in o.state.values():
+            for k, v in s.items():
+                if torch.is_tensor(v) and k != "step":
+                    s[k] = v.to(device)
+    net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
+    lambdas = torch.tensor(model_config.lambdas, dtype=torch.float32, device=device)
+    main_params = [p for g in opt.param_groups for p in g["params"]]
 
     def checkpoint() -> None:
-        _save_atomic({
-            "model": model.state_dict(), "opt": opt.state_dict(), "aux_opt": aux_opt.state_dict(),
-            "step": step, "cpu_seconds": cpu_seconds, "torch_rng": torch.get_rng_state(),
-            "sampler_rng": sampler.state(), "train_config": asdict(cfg),
-            "model_config": asdict(model_config),
-        }, ckpt_path)
+        if rank == 0:
+            _save_atomic({
+                "model": {k: v.cpu() for k, v in model.state_dict().items()}, "opt": opt.state_dict(),
+                "aux_opt": aux_opt.state_dict(), "step": step, "cpu_seconds": cpu_seconds,
+                "torch_rng": torch.get_rng_state(), "sampler_rng": sampler.state(),
+                "level_rng": level_rng.get_state(),
+                "train_config": asdict(cfg), "model_config": asdict(model_config),
+            }, ckpt_path)
 
     model.train()
     last_ckpt = time.monotonic()
     window: list[tuple[int, float, float]] = []
     t_cpu, t_wall = time.process_time(), time.monotonic()
+    per_rank = cfg.batch // world
     while step < cfg.steps:
         for group in opt.param_groups:
             group["lr"] = learning_rate(cfg, step) * group["lr_mult"]
-        x = sampler.batch(cfg.batch)
-        levels = torch.randint(0, model_config.levels, (cfg.batch,))
-        loss, bpp, mse = rd_loss(model, x, levels, cfg.autocast)
+        x = sampler.batch(cfg.batch)  # the same global batch on every rank
+        levels = torch.randint(0, model_config.levels, (cfg.batch,), generator=level_rng)
+        part = slice(rank * per_rank, (rank + 1) * per_rank)
+        x, levels = x[part].to(device), levels[part].to(device)
+        loss, aux, bpp, mse = rd_loss(net, x, levels, lambdas, cfg.autocast)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        aux_opt.zero_grad(set_to_none=True)
+        (loss + aux).backward()  # aux depends only on the quantiles, loss never on them
         torch.nn.utils.clip_grad_norm_(main_params, cfg.clip)
         opt.step()
-        aux_opt.zero_grad(set_to_none=True)
-        model.aux_loss().backward()
         aux_opt.step()
         step += 1
-        for lv, b, e in zip(levels.tolist(), bpp.tolist(), mse.tolist()):
-            window.append((lv, b, e))
-        if step % cfg.log_every == 0 or step == cfg.steps:
+        if distributed:
+            gathered = [torch.zeros(3, per_rank) for _ in range(world)]
+            dist.all_gather(gathered, torch.stack([levels.float().cpu(), bpp.cpu(), mse.cpu()]))
+            stats = torch.cat(gathered, 1)
+            loss_value = torch.tensor([float(loss.detach())])
+            dist.all_reduce(loss_value)
+            loss_value = float(loss_value) / world
+        else:
+            stats = torch.stack([levels.float().cpu(), bpp.cpu(), mse.cpu()])
+            loss_value = float(loss.detach())
+        window += [(int(lv), b, e) for lv, b, e in stats.T.tolist()]
+        if rank == 0 and (step % cfg.log_every == 0 or step == cfg.steps):
             now_cpu, now_wall = time.process_time(), time.monotonic()
             cpu_seconds += now_cpu - t_cpu
             record = {"step": step, "lr": learning_rate(cfg, step - 1),
                       "steps_per_s": cfg.log_every / max(1e-9, now_wall - t_wall),
-                      "cpu_hours": cpu_seconds / 3600, "loss": float(loss)}
+                      "cpu_hours": cpu_seconds / 3600, "loss": loss_value}
             for lv in range(model_config.levels):
                 sel = [(b, e) for l_, b, e in window if l_ == lv]
                 if sel:
@@ -179,25 +247,31 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
             checkpoint()
             last_ckpt = time.monotonic()
     checkpoint()
+    if distributed:
+        dist.barrier()
     return ckpt_path
 
 
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    p = argparse.ArgumentParser(description="Train an aecodec model (resumable).")
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", default="runs/default")
+    p = argparse.ArgumentParser(prog="aecodec train", description="Train an aecodec model (resumable).")
+    p.add_argument("--data", required=True, help="folder of training images (every 10th is held out)")
+    p.add_argument("--out", default="runs/default", help="run folder: checkpoint.pt, log.jsonl")
     for field in ("steps", "batch", "crop", "warmup", "seed", "threads"):
         p.add_argument(f"--{field}", type=int, default=getattr(TrainConfig, field))
+    p.add_argument("--log-every", dest="log_every", type=int, default=TrainConfig.log_every)
     for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult"):
         p.add_argument(f"--{field.replace('_', '-')}", dest=field, type=float,
                        default=getattr(TrainConfig, field))
-    p.add_argument("--init", default=None)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--init", default=None, help="start from a checkpoint or shipped .safetensors")
     p.add_argument("--no-autocast", dest="autocast", action="store_false")
-    a = p.parse_args(argv)
-    cfg = TrainConfig(**{k: v for k, v in vars(a).items()})
-    train(cfg)
+    p.add_argument("--transform-channels", dest="n", type=int, default=ModelConfig.n, help="N")
+    p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m, help="M")
+    a = vars(p.parse_args(argv))
+    model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"))
+    train(TrainConfig(**a), model_config)
 
 
 if __name__ == "__main__":
