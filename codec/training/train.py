@@ -119,7 +119,8 @@ def _optimizers(model: VariableRateHyperprior, cfg: TrainConfig, groups: int = 2
     gains = ("log_gain", "log_inverse_gain")
     main = [p for n, p in named.items() if not n.endswith("quantiles") and n not in gains]
     if groups == 1:  # checkpoints written before the gains had their own group
-        opt = torch.optim.Adam([{"params": main + [named[n] for n in gains], "lr_mult": 1.0}], lr=cfg.lr)
+        opt = torch.optim.Adam([{"params": [p for n, p in named.items() if not n.endswith("quantiles")],
+                                 "lr_mult": 1.0}], lr=cfg.lr)
     else:
         opt = torch.optim.Adam([{"params": main, "lr_mult": 1.0},
                                 {"params": [named[n] for n in gains], "lr_mult": cfg.gain_lr_mult}],
@@ -159,6 +160,8 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     if state:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
+        for group in opt.param_groups:  # older checkpoints have no per-group multiplier
+            group.setdefault("lr_mult", 1.0)
         aux_opt.load_state_dict(state["aux_opt"])
         step, cpu_seconds = state["step"], state["cpu_seconds"]
         torch.set_rng_state(state["torch_rng"])
