@@ -154,12 +154,6 @@ def cmd_anomaly(a: argparse.Namespace) -> None:
             print(f"{i.score:8.2f}  {i.file}")
 
 
-def cmd_train(a: argparse.Namespace) -> None:
-    from aecodec.training.train import main as train_main
-
-    train_main(a.rest)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aecodec", description="A learned image codec.")
     p.add_argument("--version", action="version", version=f"aecodec {aecodec.__version__}")
@@ -200,13 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
     y.set_defaults(func=cmd_anomaly)
     m = sub.add_parser("models", help="list the models this version ships")
     m.set_defaults(func=cmd_models)
-    t = sub.add_parser("train", help="train a model (see aecodec train -- --help)", add_help=False)
-    t.add_argument("rest", nargs=argparse.REMAINDER)
-    t.set_defaults(func=cmd_train)
+    sub.add_parser("train", help="train a model (aecodec train --help)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:  # the trainer has its own options and help
+        from aecodec.training.train import main as train_main
+
+        train_main(argv[1:])
+        return 0
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

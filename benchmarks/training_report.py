@@ -1,0 +1,66 @@
+"""Record the training trajectory: the run's log plus each measured export.
+
+    python -m benchmarks.training_report --run runs/v1 [--export codec/weights/aec_m1.json]
+
+Appends the export (steps, CPU-hours, Kodak BD-rates measured by the last
+``python -m benchmarks.rd`` run: vs JPEG, WebP, AVIF measured there and vs
+published VTM) to ``benchmarks/results/training.json`` and rewrites
+``training.md`` with it and a sampled copy of the run's training curve
+(running bpp and PSNR per rate level on training crops, not a test set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .paths import RESULTS
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--export", type=Path, required=True, help="the export's JSON sidecar")
+    p.add_argument("--every", type=int, default=500, help="sample the curve every N steps")
+    a = p.parse_args(argv)
+    log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
+    curve = [r for r in log if r["step"] % a.every == 0]
+    export = json.loads(a.export.read_text())
+    rd = json.loads((RESULTS / "kodak" / "results.json").read_text())
+    bd = rd["bd_rate"]["psnr"]
+    entry = {"export": a.export.stem, "sha256": export["sha256"], "steps": export["steps"],
+             "cpu_hours": export["cpu_hours"], "rd_commit": rd["provenance"]["git_commit"],
+             "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
+                                    for k in bd if k != "aecodec"}}
+    path = RESULTS / "training.json"
+    doc = json.loads(path.read_text()) if path.exists() else {"exports": []}
+    doc["exports"] = [e for e in doc["exports"] if e["sha256"] != entry["sha256"]] + [entry]
+    doc["curve"] = curve
+    doc["command"] = "python -m benchmarks.training_report " + " ".join(argv or [])
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    lines = ["# Training trajectory", "",
+             "Exports measured on Kodak with real bitstreams (`python -m benchmarks.rd`, BD-rate of "
+             "aecodec in PSNR; negative = fewer bits; `None` = curves do not overlap).", "",
+             "| export | steps | CPU-hours | vs JPEG | vs WebP | vs AVIF | vs VTM (published) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def cell(v):
+        return "no overlap" if v is None else f"{v:+.1f} %"
+    for e in doc["exports"]:
+        b = e["kodak_bd_rate_psnr"]
+        lines.append(f"| {e['export']} | {e['steps']} | {e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
+                     f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")
+    lines += ["", "## Training curve (running averages on training crops, per rate level)", "",
+              "| step | CPU-hours | steps/s | " + " | ".join(f"bpp{i} / PSNR{i}" for i in range(6)) + " |",
+              "|---:|---:|---:|" + "---:|" * 6]
+    for r in curve:
+        cells = [f"{r.get(f'bpp{i}', float('nan')):.3f} / {r.get(f'psnr{i}', float('nan')):.2f}"
+                 for i in range(6)]
+        lines.append(f"| {r['step']} | {r['cpu_hours']:.2f} | {r['steps_per_s']:.2f} | " + " | ".join(cells) + " |")
+    (RESULTS / "training.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / 'training.md'}")
+
+
+if __name__ == "__main__":
+    main()
