@@ -88,13 +88,16 @@ def main(argv=None) -> None:
                          "bpp": round(8 * size / (w * h), 4), "psnr": round(quality, 2)})
             print(rows[-1], flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    import aecodec
+    model = aecodec.MODELS[aecodec.DEFAULT_MODEL_ID]
     res = {"command": "python -m benchmarks.memory " + " ".join(argv or sys.argv[1:]),
-           "quality": a.quality, "rows": rows}
+           "quality": a.quality, "model_sha256": model.sha256, "rows": rows}
     (RESULTS / "memory.json").write_text(json.dumps(res, indent=1) + "\n")
     lines = ["# Memory on large photos", "", f"`{res['command']}`: `aecodec compress -q {a.quality:g}` "
              "and `aecodec decompress`, each in a fresh process (peak `ru_maxrss`); photos are mosaics "
              "of Kodak images upscaled ×2. Wall times include PNG reading/writing and were taken beside "
-             "a running training job: they are not speed figures (see speed.md).", "",
+             "a running training job: they are not speed figures (see speed.md). Model weights sha256 "
+             f"`{model.sha256[:16]}…`.", "",
              "| MP | size | encode peak MiB | decode peak MiB | encode s | decode s | bpp | PSNR dB |",
              "|---:|---|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {r['megapixels']} | {r['width']}×{r['height']} | {r['encode_peak_mib']} | "
