@@ -72,7 +72,7 @@ def test_decoded_latents_equal_encoder_latents(sample_path):
     assert torch.equal(y_hat_decoder, y_hat_encoder)
 
 
-@pytest.mark.parametrize("bad", [-0.1, 100.5, float("nan"), "75", True, None])
+@pytest.mark.parametrize("bad", [-0.1, 100.5, float("nan"), "75", True, [50]])
 def test_quality_outside_range_is_refused(small_rgb, bad):
     with pytest.raises(aecodec.InvalidInputError):
         aecodec.encode(small_rgb, quality=bad)

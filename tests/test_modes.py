@@ -92,11 +92,15 @@ def test_pillow_plugin_open_and_save(small_rgb, tmp_path):
 
 
 def test_size_target_never_exceeded_and_unattainable_is_typed(sample_path):
-    for limit in (12000, 25000, "30k"):
+    smallest = len(aecodec.encode(sample_path, quality=0))
+    largest = len(aecodec.encode(sample_path, quality=100))
+    for limit in (smallest, smallest + 777, (smallest + largest) // 2, f"{largest / 1000:.0f}k"):
         data = aecodec.encode(sample_path, size=limit)
-        assert len(data) <= (30000 if limit == "30k" else limit)
-    with pytest.raises(aecodec.RateTargetError, match=r"smallest result is \d+"):
-        aecodec.encode(sample_path, size=500)
+        cap = int(limit[:-1]) * 1000 if isinstance(limit, str) else limit
+        assert len(data) <= cap
+    assert len(aecodec.encode(sample_path, size=smallest)) == smallest
+    with pytest.raises(aecodec.RateTargetError, match=rf"smallest result is {smallest} bytes"):
+        aecodec.encode(sample_path, size=smallest - 1)
 
 
 def test_rate_search_is_deterministic(sample_path):
