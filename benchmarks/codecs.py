@@ -38,6 +38,12 @@ def _pillow(fmt: str, **fixed) -> Callable[[Image.Image, float], tuple[int, np.n
     return code
 
 
+def _jxl(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
+    import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
+
+    return _pillow("JXL")(image, setting)
+
+
 def _aecodec(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
     import aecodec
 
@@ -53,5 +59,6 @@ CLASSIC = {
     "jpeg2000": Codec("JPEG 2000", (160, 80, 40, 20, 12, 6),
                       _pillow("JPEG2000", quality_mode="rates", irreversible=True, mct=1),
                       "compression ratio"),
+    "jxl": Codec("JPEG XL", (10, 25, 40, 55, 70, 85, 95), _jxl),
 }
 ALL = {"aecodec": AECODEC, **CLASSIC}

@@ -137,7 +137,7 @@ def provenance(threads: int) -> dict:
     return {"git_commit": commit, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version(), "cpu": cpu, "threads": threads,
             "packages": {p: pkg(p) for p in ("aecodec", "torch", "compressai", "pillow", "numpy",
-                                             "pytorch-msssim", "scipy")}}
+                                             "pytorch-msssim", "scipy", "pillow-jxl-plugin")}}
 
 
 def write_report(results: dict, out: Path) -> None:
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=None, help="image folder (default: Kodak)")
     p.add_argument("--out", type=Path, default=None, help="output folder")
-    p.add_argument("--codecs", default="aecodec,jpeg,webp,avif,jpeg2000")
+    p.add_argument("--codecs", default="aecodec,jpeg,webp,avif,jpeg2000,jxl")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
     a = p.parse_args(argv)
     data = a.data or kodak_dir()

@@ -60,6 +60,16 @@ def _check_free(out: str, force: bool) -> None:
                                         f"--force to replace it")
 
 
+def _device(device: str) -> str:
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            print("aecodec: CUDA is not available here; running on the CPU", file=sys.stderr)
+            return "cpu"
+    return device
+
+
 def cmd_compress(a: argparse.Namespace) -> None:
     out = a.output or _default_output(a.input, ".aec", "-o")
     _check_free(out, a.force)
@@ -73,7 +83,8 @@ def cmd_compress(a: argparse.Namespace) -> None:
             raise aecodec.InvalidInputError(f"stdin is not an image Pillow can read ({exc})") from None
     else:
         source = a.input
-    data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr)
+    data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr,
+                          device=_device(a.device))
     _write_output(out, data, a.input, a.force)
     if out != "-":
         h = aecodec.read_header(data)
@@ -84,7 +95,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
 def cmd_decompress(a: argparse.Namespace) -> None:
     out = a.output or _default_output(a.input, ".png", "-o")
     _check_free(out, a.force)
-    image = aecodec.decode(_read_input(a.input))
+    image = aecodec.decode(_read_input(a.input), device=_device(a.device))
     _write_output(out, image_bytes(image, "" if out == "-" else Path(out).suffix), a.input, a.force)
 
 
@@ -168,11 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("--size", help="largest file within this many bytes (e.g. 50000, 100k, 2M)")
     rate.add_argument("--psnr", type=float, help="smallest file with at least this PSNR (dB)")
     c.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    c.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     c.set_defaults(func=cmd_compress)
     d = sub.add_parser("decompress", help=".aec → image (PNG unless -o names another format)")
     d.add_argument("input", help=".aec file, or - for stdin")
     d.add_argument("-o", "--output", help="output file (default: IN with .png; - for stdout)")
     d.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    d.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     d.set_defaults(func=cmd_decompress)
     i = sub.add_parser("info", help="print a file's header fields")
     i.add_argument("file", help=".aec file, or - for stdin")

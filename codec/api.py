@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 import tempfile
 import zlib
 from pathlib import Path
@@ -35,11 +36,24 @@ DEFAULT_TILE_SIZE = 1024
 DEFAULT_QUALITY = 75.0
 
 
-def _model(model_id: int):
+def _model(model_id: int, device: str = "cpu"):
     """Load a shipped model; torch is imported only here, so headers stay cheap."""
     from .models.loader import load_model
 
-    return load_model(model_id)
+    return load_model(model_id, device)
+
+
+def _device(device: str) -> str:
+    """``"cpu"`` or ``"cuda"``; asking for CUDA where there is none runs on the CPU, with a warning."""
+    if device not in ("cpu", "cuda"):
+        raise InvalidInputError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            warnings.warn("CUDA is not available here: running on the CPU", RuntimeWarning, stacklevel=3)
+            return "cpu"
+    return device
 
 
 def _check_quality(quality: float) -> float:
@@ -60,12 +74,13 @@ def _tile_side(size: int, tile_size: int) -> int:
 class _Prepared:
     """One image ready to code at any quality: tiles analysed once, then cached."""
 
-    def __init__(self, image: object, tile_size: int, max_pixels: int) -> None:
+    def __init__(self, image: object, tile_size: int, max_pixels: int, device: str = "cpu") -> None:
         self.px = px = to_pixels(image)
         if px.width * px.height > max_pixels:
             raise ImageTooLargeError(f"image is {px.width}×{px.height}, above the limit of "
                                      f"{max_pixels} pixels; pass max_pixels= to allow it")
-        self.model = _model(DEFAULT_MODEL_ID)
+        self.device = device
+        self.model = _model(DEFAULT_MODEL_ID, device)
         self.tw, self.th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
         self.boxes = tile_boxes(px.width, px.height, self.tw, self.th)
         self._analysis: dict[int, object] = {}
@@ -81,7 +96,7 @@ class _Prepared:
     def _ungained(self, i: int):
         if i not in self._analysis:
             left, top, right, bottom = self.boxes[i]
-            x = to_tensor(self.px.colour[top:bottom, left:right], STRIDE)
+            x = to_tensor(self.px.colour[top:bottom, left:right], STRIDE, self.device)
             with _torch_no_grad():
                 self._analysis[i] = self.model.g_a(x)
         return self._analysis[i]
@@ -102,7 +117,7 @@ class _Prepared:
 
     def psnr(self, q_field: int) -> float:
         """PSNR-RGB of the decoded file at ``q_field`` against the input."""
-        decoded = np.asarray(decode(self.file(q_field)).convert("RGB"), np.float64)
+        decoded = np.asarray(decode(self.file(q_field), device=self.device).convert("RGB"), np.float64)
         mse = float(np.mean((decoded - self.px.colour) ** 2))
         return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
@@ -142,7 +157,8 @@ def _positive(name: str, value: float) -> float:
 
 def encode(image: object, *, quality: float | None = None, bpp: float | None = None,
            size: int | str | None = None, psnr: float | None = None,
-           tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
+           tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS,
+           device: str = "cpu") -> bytes:
     """Compress an image to aecodec bytes.
 
     Args:
@@ -158,6 +174,8 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         tile_size: side of the coding tiles (a multiple of 64); images larger
             than this are coded tile by tile in bounded memory.
         max_pixels: refuse images with more pixels than this.
+        device: ``"cpu"`` or ``"cuda"`` (Triton kernels on the exact path);
+            without CUDA the CPU runs, with a ``RuntimeWarning``.
 
     Returns:
         The complete ``.aec`` file as bytes.
@@ -182,7 +200,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
     if quality is not None or not targets:
         q_field = container.quality_to_field(_check_quality(DEFAULT_QUALITY if quality is None
                                                             else quality))
-        return _Prepared(image, tile_size, max_pixels).file(q_field)
+        return _Prepared(image, tile_size, max_pixels, _device(device)).file(q_field)
     from . import rate_control
 
     if size is not None:
@@ -191,7 +209,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         target_bpp = _positive("bpp", bpp)
     else:
         target_psnr = _positive("psnr", psnr)
-    job = _Prepared(image, tile_size, max_pixels)
+    job = _Prepared(image, tile_size, max_pixels, _device(device))
     pixels = job.px.width * job.px.height
     try:
         if size is not None:
@@ -245,7 +263,7 @@ def _decode_alpha(payload: bytes, width: int, height: int) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(height, width)
 
 
-def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "cpu") -> Image.Image:
     """Decompress aecodec bytes to a ``PIL.Image.Image`` of the original size.
 
     The mode follows the input's (``RGB``, ``L``, ``RGBA`` or ``LA``); ICC profile
@@ -259,7 +277,7 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     c = container.parse(data, max_pixels=max_pixels)
     h = c.header
     entry(h.model_id, h.model_digest)  # refuse unknown models before loading anything
-    model = _model(h.model_id)
+    model = _model(h.model_id, _device(device))
     from .entropy import EntropyDecodeError
     from .models.codec_model import LatentStreams
 

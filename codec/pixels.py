@@ -123,12 +123,12 @@ def tile_boxes(width: int, height: int, tile_w: int, tile_h: int) -> list[tuple[
             for y in range(0, height, tile_h) for x in range(0, width, tile_w)]
 
 
-def to_tensor(colour: np.ndarray, multiple: int) -> "torch.Tensor":
+def to_tensor(colour: np.ndarray, multiple: int, device: str = "cpu") -> "torch.Tensor":
     """H×W×3 uint8 → ``[1, 3, H', W']`` float in [0, 1], edge-padded to ``multiple``."""
     import torch
     import torch.nn.functional as F
 
-    x = torch.from_numpy(np.array(colour, copy=True)).permute(2, 0, 1)[None].float() / 255.0
+    x = torch.from_numpy(np.array(colour, copy=True)).to(device).permute(2, 0, 1)[None].float() / 255.0
     h, w = colour.shape[:2]
     ph, pw = -(-h // multiple) * multiple - h, -(-w // multiple) * multiple - w
     if ph or pw:
@@ -141,7 +141,7 @@ def to_uint8(x: "torch.Tensor", height: int, width: int) -> np.ndarray:
     import torch
 
     x = x[0, :, :height, :width].clamp(0, 1).mul(255).add(0.5).floor()
-    return x.to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+    return x.to(torch.uint8).permute(1, 2, 0).contiguous().cpu().numpy()
 
 
 def from_colour(colour: np.ndarray, channels: int, alpha: np.ndarray | None) -> Image.Image:

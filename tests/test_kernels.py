@@ -64,3 +64,19 @@ def test_kernel_forced_round_trip_gives_identical_bytes_and_pixels(sample_path, 
     assert np.array_equal(through_px, plain_px)
     # encode: 2 quantize + 3 requantize + 1 scale_index; decode: 3 requantize + 1 scale_index
     assert calls == {"quantize": 2, "requantize": 6, "scale_index": 2}
+
+
+def test_kernel_device_cuda_without_cuda_falls_back_and_says_so(small_rgb, capsys, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.warns(RuntimeWarning, match="CUDA is not available"):
+        data = aecodec.encode(small_rgb, quality=50, device="cuda")
+    assert data == aecodec.encode(small_rgb, quality=50)
+    from PIL import Image
+    from aecodec.cli.main import main
+    src = tmp_path / "p.png"
+    Image.fromarray(small_rgb).save(src)
+    assert main(["compress", str(src), "--device", "cuda"]) == 0
+    assert "CUDA is not available" in capsys.readouterr().err
+    with pytest.raises(aecodec.InvalidInputError):
+        aecodec.encode(small_rgb, device="tpu")

@@ -106,10 +106,10 @@ class CodecModel(nn.Module):
         medians = self.z_medians_fixed.to(torch.float64)[None, :, None, None] / 2**ACT_BITS
         z_symbols = kernels.quantize(z, medians)
         z_shape = tuple(z_symbols.shape[1:])
-        z_bytes = self.z_tables.encode(z_symbols.numpy(), self._z_indexes(z_shape))
+        z_bytes = self.z_tables.encode(z_symbols.cpu().numpy(), self._z_indexes(z_shape))
         params = self.entropy_parameters(z_symbols)
         y_symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
-        y_bytes = self.y_tables.encode(y_symbols.numpy(), params.indexes.numpy())
+        y_bytes = self.y_tables.encode(y_symbols.cpu().numpy(), params.indexes.cpu().numpy())
         return LatentStreams(z_shape, tuple(y_symbols.shape[1:]), z_bytes, y_bytes)
 
     # -- decoder ---------------------------------------------------------
@@ -117,9 +117,9 @@ class CodecModel(nn.Module):
     def decode_latents(self, streams: LatentStreams) -> Tensor:
         """Entropy-decode ŷ exactly; returns float64 ``[1, m, h, w]`` on the 2**-8 grid."""
         z_symbols = self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape))
-        params = self.entropy_parameters(torch.from_numpy(z_symbols)[None])
-        y_symbols = self.y_tables.decode(streams.y_bytes, params.indexes[0].numpy())
-        y_fixed = torch.from_numpy(y_symbols)[None] * 2**ACT_BITS + params.means_fixed
+        params = self.entropy_parameters(torch.from_numpy(z_symbols)[None].to(self.device))
+        y_symbols = self.y_tables.decode(streams.y_bytes, params.indexes[0].cpu().numpy())
+        y_fixed = torch.from_numpy(y_symbols)[None].to(self.device) * 2**ACT_BITS + params.means_fixed
         return y_fixed.to(torch.float64) / 2**ACT_BITS
 
     @torch.no_grad()
@@ -127,6 +127,22 @@ class CodecModel(nn.Module):
         """ŷ → reconstructed image ``[1, 3, H, W]`` (unclamped float32)."""
         _, inverse_gain = self._log_gains(quality)
         return self.g_s(y_hat.float() * inverse_gain)
+
+    @property
+    def device(self) -> torch.device:
+        return self.log_gain.device
+
+    def moved(self, device: str) -> "CodecModel":
+        """A copy of this model on ``device`` (transforms and exact-path integers)."""
+        import copy
+        from dataclasses import replace
+
+        other = copy.deepcopy(self).to(device)
+        other.hs_layers = [replace(l, weight=l.weight.to(device), bias=l.bias.to(device))
+                           for l in self.hs_layers]
+        other.z_medians_fixed = self.z_medians_fixed.to(device)
+        other.scale_thresholds = self.scale_thresholds.to(device)
+        return other
 
     def latent_shapes(self, height: int, width: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
         """Expected ``(z_shape, y_shape)`` for a tile of ``height × width`` pixels."""

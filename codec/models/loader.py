@@ -74,8 +74,10 @@ def read_verified(path: Path, sha256: str) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def load_model(model_id: int = DEFAULT_MODEL_ID) -> CodecModel:
-    """Load (once per process) the shipped model ``model_id``, checking its sha256."""
+def load_model(model_id: int = DEFAULT_MODEL_ID, device: str = "cpu") -> CodecModel:
+    """Load (once per process and device) the shipped model ``model_id``, checking its sha256."""
+    if device != "cpu":
+        return load_model(model_id).moved(device)
     e = entry(model_id)
     model = model_from_bytes(read_verified(WEIGHTS_DIR / e.filename, e.sha256))
     model.entry = e
