@@ -8,9 +8,11 @@ codec itself:
 * ``error``: the 99th percentile of the per-pixel reconstruction error (where
   the decoder could not reproduce the input).
 
-The **score** is the sum of the two statistics' robust z-scores within the
-folder (``(log v − median) / (1.4826·MAD)``), so it ranks images by how unusual
-they are relative to their neighbours; higher means more anomalous. Kinds that
+The **score** is the larger of the two statistics' robust z-scores within the
+folder (``(log v − median) / (1.4826·MAD)``): an image is as anomalous as the
+more surprised of the two halves of the codec — the entropy model (bits) or the
+decoder (error). It ranks images by how unusual they are relative to their
+neighbours; higher means more anomalous. Kinds that
 are *easy* for the model (flat synthetic gradients, heavily block-compressed
 photos) get low bits and low error and therefore rank as normal: a
 reconstruction-based score does not flag them.
@@ -58,10 +60,11 @@ def _robust_z(values: np.ndarray) -> np.ndarray:
 
 
 def score(items: list[Scored]) -> list[Scored]:
-    """Fill in ``score`` (robust z of bits + robust z of error) and sort, most anomalous first."""
+    """Fill in ``score`` (max of the robust z of bits and of error) and sort, most anomalous first."""
     if not items:
         return items
-    z = _robust_z(np.array([i.bits_p99 for i in items])) + _robust_z(np.array([i.error_p99 for i in items]))
+    z = np.maximum(_robust_z(np.array([i.bits_p99 for i in items])),
+                   _robust_z(np.array([i.error_p99 for i in items])))
     for item, s in zip(items, z):
         item.score = float(s)
     return sorted(items, key=lambda i: (-i.score, i.file))
@@ -81,8 +84,8 @@ def write_report(ranked: list[Scored], maps: dict[str, dict], out: Path, top: in
     assets = out.parent / (out.stem + "_files")
     assets.mkdir(parents=True, exist_ok=True)
     lines = ["# aecodec anomaly report", "",
-             "Score = robust z(99th pct of bits map) + robust z(99th pct of error map); higher is "
-             "more anomalous.", "", "| rank | file | score | bpp | bits p99 | error p99 | maps |",
+             "Score = max(robust z of the 99th pct of the bits map, robust z of the 99th pct of the "
+             "error map); higher is more anomalous.", "", "| rank | file | score | bpp | bits p99 | error p99 | maps |",
              "|---:|---|---:|---:|---:|---:|---|"]
     for rank, item in enumerate(ranked[:top], 1):
         m = maps[item.file]
