@@ -64,6 +64,6 @@ register(ModelEntry(
     id=1,
     name="hp-mean-scale-vr-128-192-a",
     filename="aec_m1.safetensors",
-    sha256="c104e5c8f7634dd35719a193b9f3e489d1c2055f751a2d6f2e42cccf8388f12d",
+    sha256="d58a0d1bec774c96847d38e13d72f12edf3bac62467bffeb65bf60c5c37f4084",
     description="Mean-scale hyperprior (N=128, M=192), 6 gain levels, CPU-trained",
 ))
