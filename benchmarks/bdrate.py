@@ -49,3 +49,24 @@ def bd_rate(anchor_rate, anchor_quality, test_rate, test_quality) -> BDResult:
     fa, ft = PchipInterpolator(qa, la), PchipInterpolator(qt, lt)
     diff = (ft.integrate(low, high) - fa.integrate(low, high)) / (high - low)
     return BDResult(float((10**diff - 1) * 100), float(low), float(high))
+
+
+
+def bd_psnr(anchor_rate, anchor_quality, test_rate, test_quality) -> BDResult:
+    """BD-PSNR: mean quality difference (test − anchor, in dB) at equal rate over
+    the rate range both curves cover (``low``/``high`` are that range's rates)."""
+    def by_rate(rate, quality):
+        q, logr = _curve(rate, quality)
+        order = np.argsort(logr)
+        logr, q = logr[order], q[order]
+        keep = np.concatenate([[True], np.diff(logr) > 0])
+        return logr[keep], q[keep]
+
+    la, qa = by_rate(anchor_rate, anchor_quality)
+    lt, qt = by_rate(test_rate, test_quality)
+    low, high = max(la.min(), lt.min()), min(la.max(), lt.max())
+    if not high > low:
+        raise NoOverlapError("rate ranges do not overlap")
+    fa, ft = PchipInterpolator(la, qa), PchipInterpolator(lt, qt)
+    diff = (ft.integrate(low, high) - fa.integrate(low, high)) / (high - low)
+    return BDResult(float(diff), float(10**low), float(10**high))

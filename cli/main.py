@@ -14,8 +14,10 @@ only with ``--force``, and outputs are written through a temporary file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import aecodec
@@ -60,14 +62,31 @@ def _check_free(out: str, force: bool) -> None:
                                         f"--force to replace it")
 
 
-def _device(device: str) -> str:
-    if device == "cuda":
-        import torch
+@contextlib.contextmanager
+def _progress(desc: str):
+    """A ``progress(done, total)`` callback drawing a bar on a terminal once a job
+    has taken more than two seconds (nothing when stderr is not a terminal)."""
+    from tqdm import tqdm
 
-        if not torch.cuda.is_available():
-            print("aecodec: CUDA is not available here; running on the CPU", file=sys.stderr)
-            return "cpu"
-    return device
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit="step", delay=2.0, leave=False,
+                       disable=not sys.stderr.isatty())
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings from aecodec (e.g. no CUDA here) as one line, no source excerpt."""
+    print(f"aecodec: warning: {message}", file=sys.stderr)
 
 
 def cmd_compress(a: argparse.Namespace) -> None:
@@ -83,8 +102,9 @@ def cmd_compress(a: argparse.Namespace) -> None:
             raise aecodec.InvalidInputError(f"stdin is not an image Pillow can read ({exc})") from None
     else:
         source = a.input
-    data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr,
-                          device=_device(a.device))
+    with _progress("compress") as progress:
+        data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr,
+                              device=a.device, progress=progress)
     _write_output(out, data, a.input, a.force)
     if out != "-":
         h = aecodec.read_header(data)
@@ -95,7 +115,8 @@ def cmd_compress(a: argparse.Namespace) -> None:
 def cmd_decompress(a: argparse.Namespace) -> None:
     out = a.output or _default_output(a.input, ".png", "-o")
     _check_free(out, a.force)
-    image = aecodec.decode(_read_input(a.input), device=_device(a.device))
+    with _progress("decompress") as progress:
+        image = aecodec.decode(_read_input(a.input), device=a.device, progress=progress)
     _write_output(out, image_bytes(image, "" if out == "-" else Path(out).suffix), a.input, a.force)
 
 
@@ -220,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        with warnings.catch_warnings():  # restores the warning display on the way out
+            warnings.showwarning = _show_warning
+            args.func(args)
     except aecodec.AecodecError as exc:
         print(f"aecodec: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

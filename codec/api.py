@@ -17,6 +17,7 @@ import warnings
 import tempfile
 import zlib
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -26,9 +27,13 @@ from .container import DEFAULT_MAX_PIXELS, Header, Tile
 from .errors import (
     AecodecError, CorruptStreamError, ImageTooLargeError, InvalidInputError,
 )
-from .models import QUALITY_MAX, QUALITY_MIN, STRIDE
+from .models import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE
 from .models.registry import DEFAULT_MODEL_ID, entry
-from .pixels import from_colour, tile_boxes, to_pixels, to_tensor, to_uint8
+from .pixels import from_colour, to_pixels, to_tensor, to_uint8
+from .tiling import padded, tile_boxes, window
+
+#: ``progress(done, total)`` is called as tiles are coded (e.g. to draw a progress bar).
+Progress = Callable[[int, int], None]
 
 #: Default tile side in pixels: images up to this size are coded as one tile;
 #: larger ones on a grid of tiles of this size, which bounds memory.
@@ -74,7 +79,8 @@ def _tile_side(size: int, tile_size: int) -> int:
 class _Prepared:
     """One image ready to code at any quality: tiles analysed once, then cached."""
 
-    def __init__(self, image: object, tile_size: int, max_pixels: int, device: str = "cpu") -> None:
+    def __init__(self, image: object, tile_size: int, max_pixels: int, device: str = "cpu",
+                 progress: Progress | None = None) -> None:
         self.px = px = to_pixels(image)
         if px.width * px.height > max_pixels:
             raise ImageTooLargeError(f"image is {px.width}×{px.height}, above the limit of "
@@ -83,6 +89,7 @@ class _Prepared:
         self.model = _model(DEFAULT_MODEL_ID, device)
         self.tw, self.th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
         self.boxes = tile_boxes(px.width, px.height, self.tw, self.th)
+        self.progress = progress
         self._analysis: dict[int, object] = {}
         self._files: dict[int, bytes] = {}
         self.extras: dict[bytes, bytes] = {}
@@ -94,11 +101,17 @@ class _Prepared:
             self.extras[b"exif"] = bytes(px.exif)
 
     def _ungained(self, i: int):
+        """Tile ``i``'s latents before the gain: ``g_a`` over the tile's window, cropped."""
         if i not in self._analysis:
-            left, top, right, bottom = self.boxes[i]
-            x = to_tensor(self.px.colour[top:bottom, left:right], STRIDE, self.device)
-            with _torch_no_grad():
-                self._analysis[i] = self.model.g_a(x)
+            px = self.px
+            win = window(self.boxes[i], px.width, px.height, self.model.entry.tile_margin)
+            left, top, right, bottom = win.outer
+            x = to_tensor(px.colour[top:min(bottom, px.height), left:min(right, px.width)],
+                          STRIDE, self.device)
+            rows, cols = win.latent_slices("inner")
+            self._analysis[i] = self.model.analyse_ungained(x)[:, :, rows, cols].contiguous()
+            if self.progress is not None:
+                self.progress(len(self._analysis), len(self.boxes))
         return self._analysis[i]
 
     def file(self, q_field: int) -> bytes:
@@ -120,12 +133,6 @@ class _Prepared:
         decoded = np.asarray(decode(self.file(q_field), device=self.device).convert("RGB"), np.float64)
         mse = float(np.mean((decoded - self.px.colour) ** 2))
         return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
-
-
-def _torch_no_grad():
-    import torch
-
-    return torch.no_grad()
 
 
 def _parse_size(size: int | str) -> int:
@@ -158,7 +165,7 @@ def _positive(name: str, value: float) -> float:
 def encode(image: object, *, quality: float | None = None, bpp: float | None = None,
            size: int | str | None = None, psnr: float | None = None,
            tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS,
-           device: str = "cpu") -> bytes:
+           device: str = "cpu", progress: Progress | None = None) -> bytes:
     """Compress an image to aecodec bytes.
 
     Args:
@@ -176,6 +183,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         max_pixels: refuse images with more pixels than this.
         device: ``"cpu"`` or ``"cuda"`` (Triton kernels on the exact path);
             without CUDA the CPU runs, with a ``RuntimeWarning``.
+        progress: called as ``progress(done, total)`` after each tile's analysis.
 
     Returns:
         The complete ``.aec`` file as bytes.
@@ -200,7 +208,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
     if quality is not None or not targets:
         q_field = container.quality_to_field(_check_quality(DEFAULT_QUALITY if quality is None
                                                             else quality))
-        return _Prepared(image, tile_size, max_pixels, _device(device)).file(q_field)
+        return _Prepared(image, tile_size, max_pixels, _device(device), progress).file(q_field)
     from . import rate_control
 
     if size is not None:
@@ -209,7 +217,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         target_bpp = _positive("bpp", bpp)
     else:
         target_psnr = _positive("psnr", psnr)
-    job = _Prepared(image, tile_size, max_pixels, _device(device))
+    job = _Prepared(image, tile_size, max_pixels, _device(device), progress)
     pixels = job.px.width * job.px.height
     try:
         if size is not None:
@@ -263,11 +271,13 @@ def _decode_alpha(payload: bytes, width: int, height: int) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(height, width)
 
 
-def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "cpu") -> Image.Image:
+def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "cpu",
+           progress: Progress | None = None) -> Image.Image:
     """Decompress aecodec bytes to a ``PIL.Image.Image`` of the original size.
 
     The mode follows the input's (``RGB``, ``L``, ``RGBA`` or ``LA``); ICC profile
-    and EXIF, when present, are in ``image.info``.
+    and EXIF, when present, are in ``image.info``. ``progress(done, total)`` is
+    called after each tile is entropy-decoded and after each is synthesised.
 
     Raises:
         FormatError: (or a subclass) the bytes are not a valid aecodec file.
@@ -278,23 +288,19 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "
     h = c.header
     entry(h.model_id, h.model_digest)  # refuse unknown models before loading anything
     model = _model(h.model_id, _device(device))
-    from .entropy import EntropyDecodeError
-    from .models.codec_model import LatentStreams
-
-    colour = np.empty((h.height, h.width, 3), np.uint8)
     boxes = tile_boxes(h.width, h.height, h.tile_width, h.tile_height)
-    for tile, (left, top, right, bottom) in zip(c.tiles, boxes):
-        z_shape, y_shape = model.latent_shapes(bottom - top, right - left)
-        if tile.z_shape != z_shape or tile.y_shape != y_shape:
-            raise CorruptStreamError(
-                f"tile {tile.index} latent shapes {tile.z_shape}/{tile.y_shape} do not match its "
-                f"{right - left}×{bottom - top} pixels (expected {z_shape}/{y_shape})")
-        try:
-            y_hat = model.decode_latents(LatentStreams(z_shape, y_shape, tile.z_bytes, tile.y_bytes))
-        except (EntropyDecodeError, RuntimeError, ValueError) as exc:
-            raise CorruptStreamError(f"tile {tile.index}: entropy stream is corrupt ({exc})") from None
-        x = model.synthesise(y_hat, h.quality)
-        colour[top:bottom, left:right] = to_uint8(x, bottom - top, right - left)
+    y_hat = _decode_latents(model, c.tiles, boxes, padded(h.width), padded(h.height), progress)
+    colour = np.empty((h.height, h.width, 3), np.uint8)
+    for i, box in enumerate(boxes):  # synthesis sees the neighbours' ŷ within the model's margin
+        left, top, right, bottom = box
+        win = window(box, h.width, h.height, model.entry.tile_margin)
+        rows, cols = win.latent_slices("outer")
+        x = model.synthesise(y_hat[:, :, rows, cols], h.quality)
+        inner_left, inner_top, _, _ = win.inner
+        colour[top:bottom, left:right] = to_uint8(x[:, :, inner_top:, inner_left:],
+                                                  bottom - top, right - left)
+        if progress is not None:
+            progress(len(boxes) + i + 1, 2 * len(boxes))
     alpha = c.extras.get(b"alph")
     im = from_colour(colour, h.channels,
                      None if alpha is None else _decode_alpha(alpha, h.width, h.height))
@@ -303,6 +309,32 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "
     if b"exif" in c.extras:
         im.info["exif"] = b"Exif\x00\x00" + c.extras[b"exif"]
     return im
+
+
+def _decode_latents(model, tiles: list[Tile], boxes: list[tuple[int, int, int, int]],
+                    width: int, height: int, progress: Progress | None):
+    """Entropy-decode every tile's ŷ (exact) into one float32 latent of the padded image."""
+    import torch
+
+    from .entropy import EntropyDecodeError
+    from .models.codec_model import LatentStreams
+
+    y_hat = torch.empty(1, model.m, height // Y_STRIDE, width // Y_STRIDE, device=model.device)
+    for tile, (left, top, right, bottom) in zip(tiles, boxes):
+        z_shape, y_shape = model.latent_shapes(bottom - top, right - left)
+        if tile.z_shape != z_shape or tile.y_shape != y_shape:
+            raise CorruptStreamError(
+                f"tile {tile.index} latent shapes {tile.z_shape}/{tile.y_shape} do not match its "
+                f"{right - left}×{bottom - top} pixels (expected {z_shape}/{y_shape})")
+        try:
+            tile_y = model.decode_latents(LatentStreams(z_shape, y_shape, tile.z_bytes, tile.y_bytes))
+        except (EntropyDecodeError, RuntimeError, ValueError) as exc:
+            raise CorruptStreamError(f"tile {tile.index}: entropy stream is corrupt ({exc})") from None
+        row, col = top // Y_STRIDE, left // Y_STRIDE
+        y_hat[:, :, row:row + y_shape[1], col:col + y_shape[2]] = tile_y
+        if progress is not None:
+            progress(tile.index + 1, 2 * len(boxes))
+    return y_hat
 
 
 # -- files -----------------------------------------------------------------

@@ -117,12 +117,6 @@ def to_pixels(image: object) -> Pixels:
     return Pixels(colour, channels, alpha, icc, exif)
 
 
-def tile_boxes(width: int, height: int, tile_w: int, tile_h: int) -> list[tuple[int, int, int, int]]:
-    """Tile boxes ``(left, top, right, bottom)`` in raster order."""
-    return [(x, y, min(x + tile_w, width), min(y + tile_h, height))
-            for y in range(0, height, tile_h) for x in range(0, width, tile_w)]
-
-
 def to_tensor(colour: np.ndarray, multiple: int, device: str = "cpu") -> "torch.Tensor":
     """H×W×3 uint8 → ``[1, 3, H', W']`` float in [0, 1], edge-padded to ``multiple``."""
     import torch

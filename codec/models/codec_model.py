@@ -7,12 +7,16 @@
 
 ``code_latents`` and ``decode_latents`` share :meth:`entropy_parameters`, which
 runs the integer hyper-synthesis, so the symbols' coding parameters are
-bit-identical in encoder and decoder. Transforms run in float32 (see
-:mod:`aecodec.models.fixed_point` for why the coding path does not).
+bit-identical in encoder and decoder. The transforms ``g_a`` and ``g_s`` run in
+bfloat16 where the hardware computes it natively (as the model was trained) and
+in float32 elsewhere (:func:`transform_precision`); neither decides how a symbol
+is coded, so the choice changes pixels by a fraction of a level, never ŷ (see
+:mod:`aecodec.models.fixed_point` for why the coding path is integer).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +25,30 @@ from torch import Tensor, nn
 
 from .. import kernels
 from ..entropy import CdfTables
+from ..errors import InvalidInputError
 from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
 from .fixed_point import ACT_BITS, FixedLayer, run_fixed
 
+
+
+#: Environment variable that forces the transforms' precision: ``fp32``, ``bf16`` or ``auto``.
+PRECISION_ENV = "AECODEC_TRANSFORMS"
+
+
+def transform_precision(device: torch.device | str) -> str:
+    """``"bf16"`` where ``device`` computes bfloat16 natively, else ``"fp32"``.
+
+    ``AECODEC_TRANSFORMS=fp32`` (or ``bf16``) in the environment overrides the choice.
+    """
+    forced = os.environ.get(PRECISION_ENV, "auto").strip().lower()
+    if forced in ("fp32", "bf16"):
+        return forced
+    if forced != "auto":
+        raise InvalidInputError(f"{PRECISION_ENV} must be fp32, bf16 or auto, got {forced!r}")
+    device = torch.device(device)
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
 
 
 @dataclass
@@ -63,8 +88,17 @@ class CodecModel(nn.Module):
         self.z_medians_fixed = z_medians_fixed.to(torch.int64)  # [n]
         self.y_tables = y_tables
         self.scale_thresholds = scale_thresholds.to(torch.int64)
+        self.precision = "fp32"  # of g_a and g_s; the loader picks transform_precision()
         self.requires_grad_(False)
         self.eval()
+
+    def _transform(self, net: nn.Module, x: Tensor, channels_last: bool) -> Tensor:
+        """Run ``g_a`` or ``g_s`` in :attr:`precision`; the result is float32."""
+        if channels_last:  # measured faster for g_s (transposed convolutions) in both precisions
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            out = net(x)
+        return out.float().contiguous()
 
     # -- rate ------------------------------------------------------------
     def _log_gains(self, quality: float) -> tuple[Tensor, Tensor]:
@@ -79,7 +113,12 @@ class CodecModel(nn.Module):
     @torch.no_grad()
     def analyse(self, x: Tensor, quality: float) -> Tensor:
         """Padded image ``[1, 3, H, W]`` in [0, 1] → gained latent ``y`` (float32)."""
-        return self.apply_gain(self.g_a(x), quality)
+        return self.apply_gain(self.analyse_ungained(x), quality)
+
+    @torch.no_grad()
+    def analyse_ungained(self, x: Tensor) -> Tensor:
+        """``g_a`` alone: one analysis serves every quality (see :meth:`apply_gain`)."""
+        return self._transform(self.g_a, x, channels_last=False)
 
     def apply_gain(self, y_ungained: Tensor, quality: float) -> Tensor:
         """Scale ``g_a``'s output for ``quality`` (so one analysis serves many qualities)."""
@@ -126,7 +165,7 @@ class CodecModel(nn.Module):
     def synthesise(self, y_hat: Tensor, quality: float) -> Tensor:
         """ŷ → reconstructed image ``[1, 3, H, W]`` (unclamped float32)."""
         _, inverse_gain = self._log_gains(quality)
-        return self.g_s(y_hat.float() * inverse_gain)
+        return self._transform(self.g_s, y_hat.float() * inverse_gain, channels_last=True)
 
     @property
     def device(self) -> torch.device:
@@ -138,6 +177,7 @@ class CodecModel(nn.Module):
         from dataclasses import replace
 
         other = copy.deepcopy(self).to(device)
+        other.precision = transform_precision(device)
         other.hs_layers = [replace(l, weight=l.weight.to(device), bias=l.bias.to(device))
                            for l in self.hs_layers]
         other.z_medians_fixed = self.z_medians_fixed.to(device)

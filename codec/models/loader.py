@@ -19,7 +19,7 @@ from safetensors.torch import load
 
 from ..entropy import CdfTables
 from ..errors import WeightsError
-from .codec_model import CodecModel
+from .codec_model import CodecModel, transform_precision
 from .fixed_point import FixedLayer, check_bounds
 from .registry import DEFAULT_MODEL_ID, entry
 
@@ -73,12 +73,17 @@ def read_verified(path: Path, sha256: str) -> bytes:
     return data
 
 
-@lru_cache(maxsize=4)
 def load_model(model_id: int = DEFAULT_MODEL_ID, device: str = "cpu") -> CodecModel:
     """Load (once per process and device) the shipped model ``model_id``, checking its sha256."""
+    return _load_cached(int(model_id), str(device))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(model_id: int, device: str) -> CodecModel:
     if device != "cpu":
-        return load_model(model_id).moved(device)
+        return _load_cached(model_id, "cpu").moved(device)
     e = entry(model_id)
     model = model_from_bytes(read_verified(WEIGHTS_DIR / e.filename, e.sha256))
     model.entry = e
+    model.precision = transform_precision("cpu")
     return model

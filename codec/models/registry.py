@@ -22,6 +22,8 @@ class ModelEntry:
     filename: str
     sha256: str
     description: str
+    #: Pixels the transforms see beyond each tile (:mod:`aecodec.tiling`); 0 = independent tiles.
+    tile_margin: int = 0
 
     @property
     def digest(self) -> bytes:

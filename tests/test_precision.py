@@ -1,0 +1,37 @@
+"""The transforms' precision: bf16 where native, fp32 elsewhere; files decode alike."""
+
+import numpy as np
+import pytest
+
+import aecodec
+from aecodec.models.codec_model import PRECISION_ENV, transform_precision
+from aecodec.models.loader import load_model
+from aecodec.models.registry import DEFAULT_MODEL_ID
+from benchmarks.metrics import psnr
+
+
+@pytest.mark.parametrize("value", ["fp32", "bf16", "FP32 "])
+def test_environment_forces_the_precision(monkeypatch, value):
+    monkeypatch.setenv(PRECISION_ENV, value)
+    assert transform_precision("cpu") == value.strip().lower()
+
+
+def test_unknown_precision_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(PRECISION_ENV, "fp8")
+    with pytest.raises(aecodec.InvalidInputError, match="fp32, bf16 or auto"):
+        transform_precision("cpu")
+
+
+def test_a_file_decodes_alike_in_bf16_and_fp32(sample_path):
+    """A machine without native bf16 decodes a file to within 50 dB of one with it."""
+    model = load_model(DEFAULT_MODEL_ID, "cpu")
+    shipped = model.precision
+    try:
+        model.precision = "bf16"
+        data = aecodec.encode(sample_path, quality=60)
+        bf16 = np.asarray(aecodec.decode(data))
+        model.precision = "fp32"
+        fp32 = np.asarray(aecodec.decode(data))
+    finally:
+        model.precision = shipped
+    assert psnr(bf16, fp32) >= 50
