@@ -135,7 +135,7 @@ def worker_aecodec(images, runs: int) -> dict:
         "container parse + CRC": _median_time(lambda: aecodec.read_header(data), runs),
     }
     return {"images": per_image, "breakdown_s": parts, "macs_per_pixel": count_macs(model),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "precision": model.precision, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def worker_compressai(images, runs: int) -> dict:
@@ -204,8 +204,8 @@ def write_report(res: dict, out: Path) -> None:
     lines += [f"| {k} | {v:,.0f} |" for k, v in macs.items()]
     lines += ["", f"`torch.mm` 2048² here: {res['mm_gflops']['fp32']:.0f} GFLOP/s fp32, "
               f"{res['mm_gflops']['bf16']:.0f} GFLOP/s bf16 ({res['threads']} threads). "
-              f"The float transforms (g_a + g_s, fp32) reach {res['transform_fraction_fp32'] * 100:.1f} % "
-              "of the fp32 figure."]
+              f"The transforms (g_a + g_s, run in {res['transform_precision']}) reach "
+              f"{res['transform_fraction'] * 100:.1f} % of the {res['transform_precision']} figure."]
     (out / "speed.md").write_text("\n".join(lines) + "\n")
 
 
@@ -233,12 +233,13 @@ def main(argv=None) -> None:
     br = res_a["breakdown_s"]
     pixels = 768 * 512
     flops = 2 * (macs["g_a"] + macs["g_s"]) * pixels
-    frac = flops / (br["analysis g_a"] + br["synthesis g_s"]) / (mm["fp32"] * 1e9)
+    precision = res_a.get("precision", "fp32")
+    frac = flops / (br["analysis g_a"] + br["synthesis g_s"]) / (mm[precision] * 1e9)
     res = {"command": "python -m benchmarks.speed " + " ".join(argv if argv is not None else sys.argv[1:]),
            "provenance": provenance(a.threads), "threads": a.threads, "runs": a.runs,
            "aecodec": res_a, "compressai": res_c, "mm_gflops": mm,
            "total_aecodec_s": total_a, "total_compressai_s": total_c, "ratio": total_a / total_c,
-           "transform_fraction_fp32": frac}
+           "transform_fraction": frac, "transform_precision": precision}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "speed.json").write_text(json.dumps(res, indent=1) + "\n")
     write_report(res, RESULTS)

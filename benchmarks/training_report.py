@@ -29,35 +29,48 @@ def main(argv=None) -> None:
     export = json.loads(a.export.read_text())
     rd = json.loads((RESULTS / "kodak" / "results.json").read_text())
     bd = rd["bd_rate"]["psnr"]
-    entry = {"export": a.export.stem, "sha256": export["sha256"], "steps": export["steps"],
-             "cpu_hours": export["cpu_hours"], "rd_commit": rd["provenance"]["git_commit"],
+    entry = {"export": a.export.stem, "sha256": export["sha256"],
+             "steps": export.get("total_steps", export["steps"]),
+             "cpu_hours": export.get("total_cpu_hours", export["cpu_hours"]),
+             "parent": export.get("parent", {}).get("export"),
+             "recipe": {k: export.get("train_config", {}).get(k) for k in ("steps", "batch", "crop", "lr")},
+             "rd_commit": rd["provenance"]["git_commit"],
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
                                     for k in bd if k != "aecodec"}}
     path = RESULTS / "training.json"
     doc = json.loads(path.read_text()) if path.exists() else {"exports": []}
     doc["exports"] = [e for e in doc["exports"] if e["sha256"] != entry["sha256"]] + [entry]
-    doc["curve"] = curve
+    doc.setdefault("curves", {})[a.export.stem] = curve
+    doc.pop("curve", None)
     doc["command"] = "python -m benchmarks.training_report " + " ".join(argv or [])
     path.write_text(json.dumps(doc, indent=1) + "\n")
     lines = ["# Training trajectory", "",
              "Exports measured on Kodak with real bitstreams (`python -m benchmarks.rd`, BD-rate of "
              "aecodec in PSNR; negative = fewer bits; `None` = curves do not overlap).", "",
-             "| export | steps | CPU-hours | vs JPEG | vs WebP | vs AVIF | vs VTM (published) |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "Steps and CPU-hours are totals, including the export a run started from.", "",
+             "| export | from | run: steps × batch × crop², lr | total steps | total CPU-hours | vs JPEG | "
+             "vs WebP | vs AVIF | vs VTM (published) |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
 
     def cell(v):
         return "no overlap" if v is None else f"{v:+.1f} %"
     for e in doc["exports"]:
         b = e["kodak_bd_rate_psnr"]
-        lines.append(f"| {e['export']} | {e['steps']} | {e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
+        r = e.get("recipe") or {}
+        recipe = f"{r.get('steps')} × {r.get('batch')} × {r.get('crop')}², {r.get('lr')}" if r else "—"
+        lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
+                     f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")
-    lines += ["", "## Training curve (running averages on training crops, per rate level)", "",
-              "| step | CPU-hours | steps/s | " + " | ".join(f"bpp{i} / PSNR{i}" for i in range(6)) + " |",
-              "|---:|---:|---:|" + "---:|" * 6]
-    for r in curve:
-        cells = [f"{r.get(f'bpp{i}', float('nan')):.3f} / {r.get(f'psnr{i}', float('nan')):.2f}"
-                 for i in range(6)]
-        lines.append(f"| {r['step']} | {r['cpu_hours']:.2f} | {r['steps_per_s']:.2f} | " + " | ".join(cells) + " |")
+    for name, run_curve in doc["curves"].items():
+        lines += ["", f"## Training curve of {name}'s run (running averages on training crops, per "
+                  "rate level; step and CPU-hours of that run)", "",
+                  "| step | CPU-hours | steps/s | " + " | ".join(f"bpp{i} / PSNR{i}" for i in range(6)) + " |",
+                  "|---:|---:|---:|" + "---:|" * 6]
+        for r in run_curve:
+            cells = [f"{r.get(f'bpp{i}', float('nan')):.3f} / {r.get(f'psnr{i}', float('nan')):.2f}"
+                     for i in range(6)]
+            lines.append(f"| {r['step']} | {r['cpu_hours']:.2f} | {r['steps_per_s']:.2f} | "
+                         + " | ".join(cells) + " |")
     (RESULTS / "training.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS / 'training.md'}")
 

@@ -104,7 +104,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
         source = a.input
     with _progress("compress") as progress:
         data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr,
-                              device=a.device, progress=progress)
+                              device=a.device, progress=progress, denoise=a.denoise)
     _write_output(out, data, a.input, a.force)
     if out != "-":
         h = aecodec.read_header(data)
@@ -201,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("--psnr", type=float, help="smallest file with at least this PSNR (dB)")
     c.add_argument("-f", "--force", action="store_true", help="replace an existing output")
     c.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    c.add_argument("--denoise", action="store_true",
+                   help="use the de-noising model: noise in the photo is dropped, not coded")
     c.set_defaults(func=cmd_compress)
     d = sub.add_parser("decompress", help=".aec → image (PNG unless -o names another format)")
     d.add_argument("input", help=".aec file, or - for stdin")

@@ -28,6 +28,7 @@ from .errors import (
     AecodecError, CorruptStreamError, ImageTooLargeError, InvalidInputError,
 )
 from .models import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE
+from .models import registry
 from .models.registry import DEFAULT_MODEL_ID, entry
 from .pixels import from_colour, to_pixels, to_tensor, to_uint8
 from .tiling import padded, tile_boxes, window
@@ -80,13 +81,13 @@ class _Prepared:
     """One image ready to code at any quality: tiles analysed once, then cached."""
 
     def __init__(self, image: object, tile_size: int, max_pixels: int, device: str = "cpu",
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, model_id: int = DEFAULT_MODEL_ID) -> None:
         self.px = px = to_pixels(image)
         if px.width * px.height > max_pixels:
             raise ImageTooLargeError(f"image is {px.width}×{px.height}, above the limit of "
                                      f"{max_pixels} pixels; pass max_pixels= to allow it")
         self.device = device
-        self.model = _model(DEFAULT_MODEL_ID, device)
+        self.model = _model(model_id, device)
         self.tw, self.th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
         self.boxes = tile_boxes(px.width, px.height, self.tw, self.th)
         self.progress = progress
@@ -165,7 +166,7 @@ def _positive(name: str, value: float) -> float:
 def encode(image: object, *, quality: float | None = None, bpp: float | None = None,
            size: int | str | None = None, psnr: float | None = None,
            tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS,
-           device: str = "cpu", progress: Progress | None = None) -> bytes:
+           device: str = "cpu", progress: Progress | None = None, denoise: bool = False) -> bytes:
     """Compress an image to aecodec bytes.
 
     Args:
@@ -184,6 +185,8 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         device: ``"cpu"`` or ``"cuda"`` (Triton kernels on the exact path);
             without CUDA the CPU runs, with a ``RuntimeWarning``.
         progress: called as ``progress(done, total)`` after each tile's analysis.
+        denoise: code with the de-noising model (trained on noisy inputs with
+            clean targets), so noise is dropped rather than spent bits on.
 
     Returns:
         The complete ``.aec`` file as bytes.
@@ -205,10 +208,11 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
                                  ("psnr", psnr)) if v is not None}
     if len(targets) > 1:
         raise InvalidInputError(f"give one of quality, bpp, size, psnr (got {', '.join(targets)})")
+    model_id = _denoise_model() if denoise else DEFAULT_MODEL_ID
     if quality is not None or not targets:
         q_field = container.quality_to_field(_check_quality(DEFAULT_QUALITY if quality is None
                                                             else quality))
-        return _Prepared(image, tile_size, max_pixels, _device(device), progress).file(q_field)
+        return _Prepared(image, tile_size, max_pixels, _device(device), progress, model_id).file(q_field)
     from . import rate_control
 
     if size is not None:
@@ -217,7 +221,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         target_bpp = _positive("bpp", bpp)
     else:
         target_psnr = _positive("psnr", psnr)
-    job = _Prepared(image, tile_size, max_pixels, _device(device), progress)
+    job = _Prepared(image, tile_size, max_pixels, _device(device), progress, model_id)
     pixels = job.px.width * job.px.height
     try:
         if size is not None:
@@ -230,6 +234,13 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         what = "bytes" if size is not None else ("bpp" if bpp is not None else "dB PSNR")
         raise type(exc)(f"{exc} {what}") from None
     return job.file(q)
+
+
+def _denoise_model() -> int:
+    if registry.DENOISE_MODEL_ID is None:
+        raise InvalidInputError("this version of aecodec ships no de-noising model; "
+                                "encode without denoise=True")
+    return registry.DENOISE_MODEL_ID
 
 
 def latents(image: object, *, quality: float = DEFAULT_QUALITY):

@@ -112,3 +112,37 @@ def test_init_from_shipped_weights_restores_the_transforms(tmp_path):
     assert torch.equal(model.log_gain, shipped.log_gain)
     w = shipped.hs_layers[0].weight.double() * 2.0 ** -shipped.hs_layers[0].shift
     assert torch.allclose(model.h_s[0].weight.double(), w)
+
+
+def test_noise_for_denoising_is_8_bit_with_a_per_sample_sigma():
+    from aecodec.training.train import add_noise
+
+    x = torch.full((64, 3, 16, 16), 0.5)
+    noisy = add_noise(x, 25.0, torch.Generator().manual_seed(0))
+    assert noisy.min() >= 0 and noisy.max() <= 1
+    assert torch.equal(noisy * 255, (noisy * 255).round())
+    sigmas = (noisy - x).flatten(1).std(1) * 255
+    assert sigmas.max() <= 25 * 1.15 and sigmas.min() < 5 and sigmas.max() > 15  # σ ~ U(0, 25)
+    again = add_noise(x, 25.0, torch.Generator().manual_seed(0))
+    assert torch.equal(noisy, again)
+
+
+def test_denoising_loss_measures_distortion_against_the_clean_target():
+    from aecodec.models.hyperprior import VariableRateHyperprior
+    from aecodec.training.train import rd_loss
+
+    torch.manual_seed(0)
+    model = VariableRateHyperprior(TINY)
+    clean = torch.rand(2, 3, 64, 64)
+    noisy = (clean + 0.2 * torch.randn_like(clean)).clamp(0, 1)
+    levels, lambdas = torch.tensor([0, 1]), torch.tensor(TINY.lambdas)
+    _, _, _, mse_self = rd_loss(model, noisy, levels, lambdas, False)
+    _, _, _, mse_clean = rd_loss(model, noisy, levels, lambdas, False, target=clean)
+    assert not torch.allclose(mse_self, mse_clean)
+
+
+def test_denoising_run_trains_and_resumes(folder, tmp_path):
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "dn"), steps=2, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1, noise_sigma=25.0)
+    state = torch.load(train(cfg, TINY), weights_only=False)
+    assert state["step"] == 2 and "noise_rng" in state and state["train_config"]["noise_sigma"] == 25.0

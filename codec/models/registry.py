@@ -24,6 +24,8 @@ class ModelEntry:
     description: str
     #: Pixels the transforms see beyond each tile (:mod:`aecodec.tiling`); 0 = independent tiles.
     tile_margin: int = 0
+    #: Trained to drop noise (noisy inputs, clean targets): used by ``encode(denoise=True)``.
+    denoise: bool = False
 
     @property
     def digest(self) -> bytes:
@@ -39,6 +41,9 @@ RETIRED_IDS: frozenset[int] = frozenset()
 
 #: The model ``encode`` uses unless told otherwise.
 DEFAULT_MODEL_ID = 1
+
+#: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
+DENOISE_MODEL_ID: int | None = None
 
 
 def entry(model_id: int = DEFAULT_MODEL_ID, digest: bytes | None = None) -> ModelEntry:

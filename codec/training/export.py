@@ -84,8 +84,13 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
     return save({k: v.contiguous() for k, v in sorted(tensors.items())}, metadata=meta)
 
 
-def export_checkpoint(checkpoint: Path, out: Path) -> str:
-    """Export ``checkpoint`` to ``out`` (+ ``.json`` sidecar); returns the sha256."""
+def export_checkpoint(checkpoint: Path, out: Path, parent: Path | None = None) -> str:
+    """Export ``checkpoint`` to ``out`` (+ ``.json`` sidecar); returns the sha256.
+
+    ``parent`` is the sidecar of the export the run started from (``--init``):
+    its steps and CPU-hours are added to the totals, so the trajectory counts
+    every CPU-hour spent on these weights.
+    """
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
                             for k, v in state["model_config"].items()})
@@ -93,6 +98,13 @@ def export_checkpoint(checkpoint: Path, out: Path) -> str:
     model.load_state_dict(state["model"])
     provenance = {"steps": state["step"], "cpu_hours": round(state["cpu_seconds"] / 3600, 3),
                   "train_config": state.get("train_config", {})}
+    provenance["total_steps"], provenance["total_cpu_hours"] = provenance["steps"], provenance["cpu_hours"]
+    if parent is not None:
+        up = json.loads(Path(parent).read_text())
+        provenance["parent"] = {"export": Path(parent).stem, "sha256": up["sha256"]}
+        provenance["total_steps"] += up.get("total_steps", up["steps"])
+        provenance["total_cpu_hours"] = round(provenance["total_cpu_hours"]
+                                              + up.get("total_cpu_hours", up["cpu_hours"]), 3)
     data = export_bytes(model, provenance)
     out = Path(out)
     out.write_bytes(data)
@@ -108,8 +120,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Export a training checkpoint to safetensors.")
     p.add_argument("checkpoint")
     p.add_argument("out")
+    p.add_argument("--parent", type=Path, default=None,
+                   help="sidecar (.json) of the export the run was initialised from")
     a = p.parse_args(argv)
-    print(export_checkpoint(Path(a.checkpoint), Path(a.out)))
+    print(export_checkpoint(Path(a.checkpoint), Path(a.out), a.parent))
 
 
 if __name__ == "__main__":

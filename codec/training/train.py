@@ -55,6 +55,7 @@ class TrainConfig:
     gain_lr_mult: float = 1.0  # learning-rate multiplier of the gain vectors
     device: str = "cpu"
     init: str | None = None  # checkpoint (.pt) or exported weights (.safetensors) to start from
+    noise_sigma: float = 0.0  # de-noising: inputs get Gaussian noise, σ ~ U(0, noise_sigma) on 0–255
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -69,14 +70,28 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
     return low + 0.5 * (cfg.lr - low) * (1 + math.cos(math.pi * t))
 
 
-def rd_loss(model, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor, autocast: bool):
-    """Per-sample ``λ·255²·MSE + bpp`` averaged over the batch; plus aux loss and stats."""
+def add_noise(x: torch.Tensor, max_sigma: float, generator: torch.Generator) -> torch.Tensor:
+    """``x`` plus Gaussian noise of a per-sample σ drawn from U(0, max_sigma) (0–255 scale),
+    clipped and rounded to 8 bits like a real noisy photo."""
+    sigma = torch.rand(x.shape[0], 1, 1, 1, generator=generator) * (max_sigma / 255.0)
+    noise = torch.randn(x.shape, generator=generator) * sigma
+    return (x + noise.to(x.device)).clamp_(0, 1).mul_(255).round_().div_(255)
+
+
+def rd_loss(model, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor, autocast: bool,
+            target: torch.Tensor | None = None):
+    """Per-sample ``λ·255²·MSE + bpp`` averaged over the batch; plus aux loss and stats.
+
+    The distortion is measured against ``target`` (default: ``x`` itself; the
+    clean image when ``x`` is a noisy copy).
+    """
+    target = x if target is None else target
     out = model(x, levels.float(), autocast=autocast)
     num_pixels = x.shape[2] * x.shape[3]
     bits_y = -torch.log2(out.y_likelihoods).flatten(1).sum(1)
     bits_z = -torch.log2(out.z_likelihoods).flatten(1).sum(1)
     bpp = (bits_y + bits_z) / num_pixels
-    mse = (out.x_hat - x).pow(2).flatten(1).mean(1)
+    mse = (out.x_hat - target).pow(2).flatten(1).mean(1)
     loss = (lambdas[levels] * 255.0**2 * mse + bpp).mean()
     return loss, out.aux_loss, bpp.detach(), mse.detach()
 
@@ -153,6 +168,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     names, _ = split(list_images(Path(cfg.data)))
     sampler = CropSampler(Path(cfg.data), names, cfg.crop, seed=cfg.seed)
     level_rng = torch.Generator().manual_seed(cfg.seed + 1)  # same draws on every rank
+    noise_rng = torch.Generator().manual_seed(cfg.seed + 2)
     model = VariableRateHyperprior(model_config)
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
     opt, aux_opt = _optimizers(model, cfg, len(state["opt"]["param_groups"]) if state else 2)
@@ -168,6 +184,8 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
         sampler.set_state(state["sampler_rng"])
         if "level_rng" in state:
             level_rng.set_state(state["level_rng"])
+        if "noise_rng" in state:
+            noise_rng.set_state(state["noise_rng"])
         if rank == 0:
             print(f"resumed from {ckpt_path} at step {step}", flush=True)
     elif cfg.init:
@@ -194,7 +212,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
                 "model": {k: v.cpu() for k, v in model.state_dict().items()}, "opt": opt.state_dict(),
                 "aux_opt": aux_opt.state_dict(), "step": step, "cpu_seconds": cpu_seconds,
                 "torch_rng": torch.get_rng_state(), "sampler_rng": sampler.state(),
-                "level_rng": level_rng.get_state(),
+                "level_rng": level_rng.get_state(), "noise_rng": noise_rng.get_state(),
                 "train_config": asdict(cfg), "model_config": asdict(model_config),
             }, ckpt_path)
 
@@ -208,9 +226,11 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
             group["lr"] = learning_rate(cfg, step) * group["lr_mult"]
         x = sampler.batch(cfg.batch)  # the same global batch on every rank
         levels = torch.randint(0, model_config.levels, (cfg.batch,), generator=level_rng)
+        x_in = add_noise(x, cfg.noise_sigma, noise_rng) if cfg.noise_sigma > 0 else x
         part = slice(rank * per_rank, (rank + 1) * per_rank)
-        x, levels = x[part].to(device), levels[part].to(device)
-        loss, aux, bpp, mse = rd_loss(net, x, levels, lambdas, cfg.autocast)
+        x, x_in, levels = x[part].to(device), x_in[part].to(device), levels[part].to(device)
+        x_in = x_in.contiguous(memory_format=torch.channels_last)
+        loss, aux, bpp, mse = rd_loss(net, x_in, levels, lambdas, cfg.autocast, target=x)
         opt.zero_grad(set_to_none=True)
         aux_opt.zero_grad(set_to_none=True)
         (loss + aux).backward()  # aux depends only on the quantiles, loss never on them
@@ -264,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     for field in ("steps", "batch", "crop", "warmup", "seed", "threads"):
         p.add_argument(f"--{field}", type=int, default=getattr(TrainConfig, field))
     p.add_argument("--log-every", dest="log_every", type=int, default=TrainConfig.log_every)
-    for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult"):
+    for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult", "noise_sigma"):
         p.add_argument(f"--{field.replace('_', '-')}", dest=field, type=float,
                        default=getattr(TrainConfig, field))
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
