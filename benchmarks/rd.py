@@ -40,15 +40,24 @@ PUBLISHED = {  # anchor file stem → label
 }
 
 
-def load_images(folder: Path, limit: int | None = None) -> list[tuple[str, Image.Image]]:
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".png", ".jpg", ".ppm"))
+def load_images(folder: Path, limit: int | None = None,
+                manifest: Path | None = None) -> list[tuple[str, Image.Image]]:
+    """``(name, RGB image)`` for the images of ``folder``, or for the relative paths
+    listed in ``manifest`` (one per line, ``#`` comments), sorted; the first ``limit``."""
+    if manifest is not None:
+        names = [l.strip() for l in Path(manifest).read_text().splitlines()
+                 if l.strip() and not l.startswith("#")]
+        files = [Path(folder) / n for n in sorted(names)]
+    else:
+        files = sorted(p for p in Path(folder).iterdir()
+                       if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".ppm"))
     if not files:
         raise SystemExit(f"no images in {folder}; set --data or AECODEC_DATA")
     files = files[:limit] if limit else files
     out = []
     for p in files:
         with Image.open(p) as im:
-            out.append((p.name, im.convert("RGB")))
+            out.append((p.relative_to(folder).as_posix(), im.convert("RGB")))
     return out
 
 
@@ -215,11 +224,12 @@ def plot(results: dict, out: Path) -> None:
 
 
 def run(data: Path, out: Path, codecs: list[str], limit: int | None = None,
-        command: str = "python -m benchmarks.rd", published: bool = True) -> dict:
+        command: str = "python -m benchmarks.rd", published: bool = True,
+        manifest: Path | None = None) -> dict:
     import torch
     from tqdm import tqdm
 
-    images = load_images(data, limit)
+    images = load_images(data, limit, manifest)
     out.mkdir(parents=True, exist_ok=True)
     chosen = [ALL[c] for c in codecs]
     total = sum(len(c.settings) for c in chosen) * len(images)
@@ -228,8 +238,9 @@ def run(data: Path, out: Path, codecs: list[str], limit: int | None = None,
         for codec in chosen:
             bar.set_postfix_str(codec.name)
             measured[codec.name if codec.name != "aecodec" else "aecodec"] = measure(codec, images, bar)
-    pub = load_published(anchors_dir()) if published and data.name == "kodak" else {}
-    results = {"command": command, "data": str(data), "data_name": data.name,
+    pub = load_published(anchors_dir()) if published and data.name == "kodak" and not manifest else {}
+    name = f"{data.name} ({Path(manifest).stem})" if manifest else data.name
+    results = {"command": command, "data": str(data), "data_name": name,
                "images": len(images), "provenance": provenance(torch.get_num_threads()),
                "codecs": measured, "published": pub,
                "bd_rate": bd_tables({**measured, **pub})}
@@ -248,13 +259,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=None, help="output folder")
     p.add_argument("--codecs", default="aecodec,jpeg,webp,avif,jpeg2000,jxl")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    p.add_argument("--manifest", type=Path, default=None,
+                   help="code only the files listed (paths relative to --data), e.g. benchmarks/heldout.txt")
     a = p.parse_args(argv)
     data = a.data or kodak_dir()
     if not data.is_dir():
         raise SystemExit(f"data folder {data} not found; pass --data or set AECODEC_DATA")
-    out = a.out or (RESULTS / data.name)
+    out = a.out or (RESULTS / (a.manifest.stem if a.manifest else data.name))
     cmd = "python -m benchmarks.rd " + " ".join(argv if argv is not None else sys.argv[1:])
-    results = run(data, out, [c.strip() for c in a.codecs.split(",")], a.limit, cmd.strip())
+    results = run(data, out, [c.strip() for c in a.codecs.split(",")], a.limit, cmd.strip(),
+                  manifest=a.manifest)
     bd = results["bd_rate"]["psnr"]
     for anchor in bd:
         r = bd[anchor].get("aecodec")

@@ -25,6 +25,7 @@ from aecodec.api import image_bytes, write_atomic
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+PROGRESS_DELAY_S = 2.0  # a progress bar appears once a job has run this long
 
 
 def _read_input(path: str) -> bytes:
@@ -64,24 +65,22 @@ def _check_free(out: str, force: bool) -> None:
 
 @contextlib.contextmanager
 def _progress(desc: str):
-    """A ``progress(done, total)`` callback drawing a bar on a terminal once a job
+    """A ``progress(done, total)`` callback drawing a bar on a terminal once the job
     has taken more than two seconds (nothing when stderr is not a terminal)."""
     from tqdm import tqdm
 
-    bar = None
+    bar = tqdm(desc=desc, unit="step", delay=PROGRESS_DELAY_S, leave=False, file=sys.stderr,
+               disable=not sys.stderr.isatty())
 
     def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=desc, unit="step", delay=2.0, leave=False,
-                       disable=not sys.stderr.isatty())
+        if bar.total != total:
+            bar.total = total
         bar.update(done - bar.n)
 
     try:
         yield update
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -36,7 +36,7 @@ class Scored:
     bits_p99: float
     error_p99: float
     bpp: float
-    peak: tuple[int, int]  # (row, col) of the bits map's maximum
+    peak: tuple[int, int]  # (row, col): centre of the bits map's costliest cell
     score: float = 0.0
 
 
@@ -46,10 +46,18 @@ def measure(image, quality: float = DEFAULT_QUALITY) -> tuple[Scored, dict]:
 
     stats, maps = report(image, quality)
     bits, err = maps["bits"], maps["error"]
-    peak = np.unravel_index(int(np.argmax(bits)), bits.shape)
+    peak = _peak(bits)
     name = str(image) if isinstance(image, (str, Path)) else "<image>"
     return Scored(name, float(np.percentile(bits, 99)), float(np.percentile(err, 99)),
                   stats["bpp"], (int(peak[0]), int(peak[1]))), maps
+
+
+def _peak(bits: np.ndarray) -> tuple[int, int]:
+    """``(row, col)`` of the centre of the costliest 16×16 latent cell, the map's resolution
+    (the map is constant over each cell, so its first maximal pixel is only the cell's corner)."""
+    r, c = np.unravel_index(int(np.argmax(bits)), bits.shape)
+    h, w = bits.shape
+    return min(r // 16 * 16 + 8, h - 1), min(c // 16 * 16 + 8, w - 1)
 
 
 def _robust_z(values: np.ndarray) -> np.ndarray:

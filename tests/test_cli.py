@@ -103,3 +103,26 @@ def test_inspect_writes_figure_and_json(photo, capsys):
     assert abs(stats["latent_bpp"] - stats["bpp"]) < 0.5 * stats["bpp"]
     with Image.open(out) as im:
         assert im.size[0] >= 600
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path, small_rgb, monkeypatch):
+    from aecodec.cli import main as cli
+
+    src = tmp_path / "p.png"
+    Image.fromarray(small_rgb).save(src)
+    monkeypatch.setattr(cli, "PROGRESS_DELAY_S", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["compress", str(src)]) == 0
+    assert "compress" in terminal.getvalue() and "1/1" in terminal.getvalue()
+    assert cli.main(["decompress", str(src.with_suffix(".aec")), "-o", str(tmp_path / "d.png")]) == 0
+    assert "decompress" in terminal.getvalue() and "2/2" in terminal.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert cli.main(["compress", str(src), "-o", str(tmp_path / "again.aec")]) == 0
+    assert "compress:" not in piped.getvalue() and "again.aec" in piped.getvalue()
