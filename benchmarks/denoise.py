@@ -18,7 +18,6 @@ the clean image) of ``--denoise`` against plain aecodec and JPEG. Writes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -28,8 +27,9 @@ from PIL import Image
 from .bdrate import NoOverlapError, bd_psnr, bd_rate
 from .codecs import AECODEC, CLASSIC
 from .metrics import psnr
-from .paths import RESULTS, kodak_dir
+from .paths import kodak_dir
 from .rd import load_images
+from .results_io import mean_curve, save
 
 
 def noisy_copy(im: Image.Image, sigma: float, seed: int) -> Image.Image:
@@ -109,10 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=None)
     a = p.parse_args(argv)
     res = run(Path(a.data) if a.data else kodak_dir(), a.sigma, a.limit)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "denoise.json").write_text(json.dumps(res, indent=1) + "\n")
-    write_markdown(res, RESULTS / "denoise.md")
-    print((RESULTS / "denoise.md").read_text())
+    save("denoise", res, write_markdown)
 
 
 if __name__ == "__main__":

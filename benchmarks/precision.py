@@ -20,7 +20,6 @@ PSNR between the two decodes of the same file. Writes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -28,8 +27,9 @@ import numpy as np
 
 from .bdrate import bd_psnr, bd_rate
 from .metrics import psnr
-from .paths import RESULTS, kodak_dir
+from .paths import kodak_dir
 from .rd import load_images
+from .results_io import curve_table, mean_curve, save
 
 QUALITIES = (10, 30, 50, 70, 95)
 CONFIGS = {"fp32": ("fp32", "fp32"), "bf16": ("bf16", "bf16"), "bf16 → fp32": ("bf16", "fp32")}
@@ -60,10 +60,7 @@ def run(data: Path, limit: int | None = None) -> dict:
             agreement.append(psnr(decoded["bf16"], decoded["bf16 → fp32"]))
         print(f"q={q} done", file=sys.stderr)
     model.precision = "fp32"
-    curves = {k: [{"quality": q,
-                   "bpp": float(np.mean([p["bpp"] for p in v if p["quality"] == q])),
-                   "psnr": float(np.mean([p["psnr"] for p in v if p["quality"] == q]))}
-                  for q in QUALITIES] for k, v in per_image.items()}
+    curves = {k: mean_curve(v, QUALITIES) for k, v in per_image.items()}
 
     def against_fp32(key: str) -> dict:
         a, t = curves["fp32"], curves[key]
@@ -84,12 +81,7 @@ def write_markdown(res: dict, out: Path) -> None:
              "",
              f"`{res['command']}` — {res['images']} Kodak images, model {res['model_id']}, "
              "real files through `aecodec.encode`/`decode`.",
-             "",
-             "| quality | " + " | ".join(f"{k} bpp / PSNR" for k in res["curves"]) + " |",
-             "|---:|" + "---:|" * len(res["curves"])]
-    for i, q in enumerate(res["qualities"]):
-        cells = [f"{c[i]['bpp']:.4f} / {c[i]['psnr']:.3f}" for c in res["curves"].values()]
-        lines.append(f"| {q} | " + " | ".join(cells) + " |")
+             "", *curve_table(res["curves"], res["qualities"])]
     lines += ["", "| against fp32 | BD-PSNR | BD-rate | max \\|ΔPSNR\\| at equal quality |", "|---|---:|---:|---:|"]
     for k, v in res["vs_fp32"].items():
         lines.append(f"| {k} | {v['bd_psnr_db']:+.4f} dB | {v['bd_rate_percent']:+.3f} % | "
@@ -106,10 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=None)
     a = p.parse_args(argv)
     res = run(Path(a.data) if a.data else kodak_dir(), a.limit)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "precision.json").write_text(json.dumps(res, indent=1) + "\n")
-    write_markdown(res, RESULTS / "precision.md")
-    print((RESULTS / "precision.md").read_text())
+    save("precision", res, write_markdown)
 
 
 if __name__ == "__main__":

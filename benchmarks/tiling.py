@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
@@ -29,8 +28,9 @@ import numpy as np
 
 from .bdrate import bd_rate
 from .metrics import psnr
-from .paths import RESULTS, kodak_dir
+from .paths import kodak_dir
 from .rd import load_images
+from .results_io import curve_table, mean_curve, save
 
 QUALITIES = (10, 40, 70, 95)
 REACH = 8  # pixels on each side of a border in the profile
@@ -74,9 +74,7 @@ def run(data: Path, tile: int, limit: int | None = None) -> dict:
             print(f"q={q} done", file=sys.stderr)
     finally:
         model.entry = shipped
-    curves = {k: [{"quality": q, "bpp": float(np.mean([p["bpp"] for p in v if p["quality"] == q])),
-                   "psnr": float(np.mean([p["psnr"] for p in v if p["quality"] == q]))}
-                  for q in QUALITIES] for k, v in points.items()}
+    curves = {k: mean_curve(v, QUALITIES) for k, v in points.items()}
 
     def against_whole(key: str) -> dict:
         a, t = curves["whole"], curves[key]
@@ -102,12 +100,7 @@ def write_markdown(res: dict, out: Path) -> None:
              "",
              f"`{res['command']}` — {res['images']} Kodak images, model {res['model_id']} "
              f"(tile margin {res['tile_margin']} px), {res['tile_size']}-pixel tiles vs one tile.",
-             "",
-             "| quality | " + " | ".join(f"{k} bpp / PSNR" for k in res["curves"]) + " |",
-             "|---:|" + "---:|" * len(res["curves"])]
-    for i, q in enumerate(res["qualities"]):
-        cells = [f"{c[i]['bpp']:.4f} / {c[i]['psnr']:.3f}" for c in res["curves"].values()]
-        lines.append(f"| {q} | " + " | ".join(cells) + " |")
+             "", *curve_table(res["curves"], res["qualities"])]
     lines += ["", "| against whole | ΔPSNR per quality (dB) | worst image ΔPSNR | BD-rate | border step |",
               "|---|---|---:|---:|---:|"]
     for k, v in res["vs_whole"].items():
@@ -132,10 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tile", type=int, default=256)
     a = p.parse_args(argv)
     res = run(Path(a.data) if a.data else kodak_dir(), a.tile, a.limit)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "tiling.json").write_text(json.dumps(res, indent=1) + "\n")
-    write_markdown(res, RESULTS / "tiling.md")
-    print((RESULTS / "tiling.md").read_text())
+    save("tiling", res, write_markdown)
 
 
 if __name__ == "__main__":

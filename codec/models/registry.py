@@ -36,8 +36,9 @@ class ModelEntry:
 #: Every model this version of aecodec can decode, by id.
 MODELS: dict[int, ModelEntry] = {}
 
-#: Ids that were released once and may never be reused (their weights are gone).
-RETIRED_IDS: frozenset[int] = frozenset()
+#: Ids that were released once and may never be reused (their weights are gone),
+#: with the last aecodec version that decodes their files.
+RETIRED_IDS: dict[int, str] = {}
 
 #: The model ``encode`` uses unless told otherwise.
 DEFAULT_MODEL_ID = 1
@@ -51,6 +52,11 @@ def entry(model_id: int = DEFAULT_MODEL_ID, digest: bytes | None = None) -> Mode
     found = MODELS.get(model_id)
     if found is None:
         shown = f" (weights digest {digest.hex()})" if digest is not None else ""
+        if model_id in RETIRED_IDS:
+            raise ModelMismatchError(
+                f"file needs model id {model_id}{shown}, which this version of aecodec no longer "
+                f"ships (retired; current ids: {sorted(MODELS)}); decode it with aecodec "
+                f"{RETIRED_IDS[model_id]}, e.g. pip install 'aecodec=={RETIRED_IDS[model_id]}.*'")
         raise ModelMismatchError(
             f"file needs model id {model_id}{shown}, which this version of aecodec does not "
             f"ship (known ids: {sorted(MODELS)}); decode it with the aecodec version that made it")
