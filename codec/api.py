@@ -71,9 +71,15 @@ def _check_quality(quality: float) -> float:
     return container.quality_to_field(q) / 100  # the value the file stores
 
 
+#: Largest tile side: the tile's latent shapes must fit the container's 16-bit fields.
+MAX_TILE_SIZE = 16384
+
+
 def _tile_side(size: int, tile_size: int) -> int:
-    if tile_size < STRIDE or tile_size % STRIDE:
-        raise InvalidInputError(f"tile_size must be a positive multiple of {STRIDE}, got {tile_size}")
+    if isinstance(tile_size, bool) or not isinstance(tile_size, (int, np.integer)) \
+            or not STRIDE <= tile_size <= MAX_TILE_SIZE or tile_size % STRIDE:
+        raise InvalidInputError(f"tile_size must be a multiple of {STRIDE} from {STRIDE} to "
+                                f"{MAX_TILE_SIZE}, got {tile_size!r}")
     return min(tile_size, -(-size // STRIDE) * STRIDE)
 
 
@@ -179,12 +185,13 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
             bytes (an int, or a string such as ``"100k"`` or ``"2M"``).
         psnr: instead of ``quality``, the smallest file with at least this
             PSNR-RGB in dB.
-        tile_size: side of the coding tiles (a multiple of 64); images larger
-            than this are coded tile by tile in bounded memory.
+        tile_size: side of the coding tiles (a multiple of 64, at most 16384);
+            images larger than this are coded tile by tile in bounded memory.
         max_pixels: refuse images with more pixels than this.
         device: ``"cpu"`` or ``"cuda"`` (Triton kernels on the exact path);
             without CUDA the CPU runs, with a ``RuntimeWarning``.
-        progress: called as ``progress(done, total)`` after each tile's analysis.
+        progress: called as ``progress(done, total)`` after each tile's analysis
+            (the bulk of the work; entropy coding, and any rate search, follow).
         denoise: code with the de-noising model (trained on noisy inputs with
             clean targets), so noise is dropped rather than spent bits on.
 
@@ -299,19 +306,7 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "
     h = c.header
     entry(h.model_id, h.model_digest)  # refuse unknown models before loading anything
     model = _model(h.model_id, _device(device))
-    boxes = tile_boxes(h.width, h.height, h.tile_width, h.tile_height)
-    y_hat = _decode_latents(model, c.tiles, boxes, padded(h.width), padded(h.height), progress)
-    colour = np.empty((h.height, h.width, 3), np.uint8)
-    for i, box in enumerate(boxes):  # synthesis sees the neighbours' ŷ within the model's margin
-        left, top, right, bottom = box
-        win = window(box, h.width, h.height, model.entry.tile_margin)
-        rows, cols = win.latent_slices("outer")
-        x = model.synthesise(y_hat[:, :, rows, cols], h.quality)
-        inner_left, inner_top, _, _ = win.inner
-        colour[top:bottom, left:right] = to_uint8(x[:, :, inner_top:, inner_left:],
-                                                  bottom - top, right - left)
-        if progress is not None:
-            progress(len(boxes) + i + 1, 2 * len(boxes))
+    colour = _decode_colour(model, c.tiles, h, progress)
     alpha = c.extras.get(b"alph")
     im = from_colour(colour, h.channels,
                      None if alpha is None else _decode_alpha(alpha, h.width, h.height))
@@ -322,15 +317,68 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, device: str = "
     return im
 
 
-def _decode_latents(model, tiles: list[Tile], boxes: list[tuple[int, int, int, int]],
-                    width: int, height: int, progress: Progress | None):
-    """Entropy-decode every tile's ŷ (exact) into one float32 latent of the padded image."""
+def _decode_colour(model, tiles: list[Tile], h: Header, progress: Progress | None) -> np.ndarray:
+    """Entropy-decode and synthesise the tiles, one row of tiles at a time.
+
+    The synthesis of a tile row sees the ŷ of the rows above and below within
+    the model's margin (:mod:`aecodec.tiling`), so at most three rows of ŷ are
+    held (one without a margin): memory stays bounded as the image grows.
+    """
+    import torch
+
+    margin = model.entry.tile_margin
+    if margin > min(h.tile_width, h.tile_height):
+        raise CorruptStreamError(f"tiles of {h.tile_width}×{h.tile_height} are smaller than model "
+                                 f"{h.model_id}'s tile margin of {margin} pixels")
+    boxes = tile_boxes(h.width, h.height, h.tile_width, h.tile_height)
+    columns = -(-h.width // h.tile_width)
+    row_boxes = [boxes[i:i + columns] for i in range(0, len(boxes), columns)]
+    row_tiles = [tiles[i:i + columns] for i in range(0, len(tiles), columns)]
+    reach = 1 if margin else 0
+    done, total = 0, 2 * len(boxes)
+
+    def report() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    colour = np.empty((h.height, h.width, 3), np.uint8)
+    latents: dict[int, torch.Tensor] = {}  # tile row → its ŷ, float32 on the CPU
+    for r, boxes_r in enumerate(row_boxes):
+        band_rows = range(max(0, r - reach), min(r + reach, len(row_boxes) - 1) + 1)
+        for rr in band_rows:
+            if rr not in latents:
+                latents[rr] = _decode_row(model, row_tiles[rr], row_boxes[rr], padded(h.width), report)
+        latents.pop(r - reach - 1, None)
+        band = torch.cat([latents[rr] for rr in band_rows], dim=2)
+        band_top = row_boxes[band_rows[0]][0][1]
+        for box in boxes_r:
+            left, top, right, bottom = box
+            win = window(box, h.width, h.height, margin)
+            w_left, w_top, w_right, w_bottom = win.outer
+            y_win = band[:, :, (w_top - band_top) // Y_STRIDE:(w_bottom - band_top) // Y_STRIDE,
+                         w_left // Y_STRIDE:w_right // Y_STRIDE]
+            x = model.synthesise(y_win.to(model.device), h.quality)
+            inner_left, inner_top, _, _ = win.inner
+            colour[top:bottom, left:right] = to_uint8(x[:, :, inner_top:, inner_left:],
+                                                      bottom - top, right - left)
+            report()
+    return colour
+
+
+def _decode_row(model, tiles: list[Tile], boxes: list[tuple[int, int, int, int]], width: int,
+                report: Callable[[], None]):
+    """Entropy-decode one row of tiles (exact ŷ) into a float32 CPU tensor spanning the
+    padded image width."""
     import torch
 
     from .entropy import EntropyDecodeError
     from .models.codec_model import LatentStreams
 
-    y_hat = torch.empty(1, model.m, height // Y_STRIDE, width // Y_STRIDE, device=model.device)
+    top, bottom = boxes[0][1], boxes[0][3]
+    row = torch.empty(1, model.m, (padded(bottom) - top) // Y_STRIDE, width // Y_STRIDE,
+                      dtype=torch.float32)
     for tile, (left, top, right, bottom) in zip(tiles, boxes):
         z_shape, y_shape = model.latent_shapes(bottom - top, right - left)
         if tile.z_shape != z_shape or tile.y_shape != y_shape:
@@ -341,11 +389,10 @@ def _decode_latents(model, tiles: list[Tile], boxes: list[tuple[int, int, int, i
             tile_y = model.decode_latents(LatentStreams(z_shape, y_shape, tile.z_bytes, tile.y_bytes))
         except (EntropyDecodeError, RuntimeError, ValueError) as exc:
             raise CorruptStreamError(f"tile {tile.index}: entropy stream is corrupt ({exc})") from None
-        row, col = top // Y_STRIDE, left // Y_STRIDE
-        y_hat[:, :, row:row + y_shape[1], col:col + y_shape[2]] = tile_y
-        if progress is not None:
-            progress(tile.index + 1, 2 * len(boxes))
-    return y_hat
+        col = left // Y_STRIDE
+        row[:, :, :, col:col + y_shape[2]] = tile_y.to("cpu", torch.float32)
+        report()
+    return row
 
 
 # -- files -----------------------------------------------------------------

@@ -11,8 +11,10 @@ the transforms still look across tile borders, so no seam shows:
 
 A margin of 64 pixels (4 latent positions) covers the receptive fields of both
 transforms (61 pixels for ``g_a``, under 3 latent positions for ``g_s``), so
-tiled coding gives the pixels of whole-image coding; only the hyperprior, run
-per tile, costs a few bits at tile borders. Margin 0 codes tiles independently
+the transforms compute what they would on the whole image. The hyperprior
+still runs per tile: its means and scales, hence ŷ, differ slightly from
+whole-image coding, which costs a few bits but shows no seam
+(``python -m benchmarks.tiling``). Margin 0 codes tiles independently
 (model 1's rule). Windows stay inside the image padded to a multiple of
 :data:`~aecodec.models.STRIDE`, padded by repeating the last row and column.
 """
@@ -49,6 +51,8 @@ class Window:
 
     def latent_slices(self, which: str) -> tuple[slice, slice]:
         """``(rows, cols)`` slices at latent resolution of the ``outer`` or ``inner`` box."""
+        if which not in ("outer", "inner"):
+            raise ValueError(f"which must be 'outer' or 'inner', got {which!r}")
         left, top, right, bottom = self.outer if which == "outer" else self.inner
         return slice(top // Y_STRIDE, bottom // Y_STRIDE), slice(left // Y_STRIDE, right // Y_STRIDE)
 
@@ -59,9 +63,11 @@ def window(box: tuple[int, int, int, int], width: int, height: int, margin: int)
     >>> window((256, 0, 512, 256), 768, 512, 64)
     Window(outer=(192, 0, 576, 320), inner=(64, 0, 320, 256))
     """
-    if margin % STRIDE:
-        raise ValueError(f"margin must be a multiple of {STRIDE}, got {margin}")
+    if margin < 0 or margin % STRIDE:
+        raise ValueError(f"margin must be a non-negative multiple of {STRIDE}, got {margin}")
     left, top, right, bottom = box
+    if left % STRIDE or top % STRIDE:
+        raise ValueError(f"tile box {box} does not start on the {STRIDE}-pixel grid")
     right, bottom = padded(right), padded(bottom)
     outer = (max(0, left - margin), max(0, top - margin),
              min(padded(width), right + margin), min(padded(height), bottom + margin))

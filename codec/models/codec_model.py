@@ -38,7 +38,8 @@ PRECISION_ENV = "AECODEC_TRANSFORMS"
 def transform_precision(device: torch.device | str) -> str:
     """``"bf16"`` where ``device`` computes bfloat16 natively, else ``"fp32"``.
 
-    ``AECODEC_TRANSFORMS=fp32`` (or ``bf16``) in the environment overrides the choice.
+    ``AECODEC_TRANSFORMS=fp32`` (or ``bf16``) in the environment overrides the choice;
+    it is read when a model is first loaded in the process.
     """
     forced = os.environ.get(PRECISION_ENV, "auto").strip().lower()
     if forced in ("fp32", "bf16"):
@@ -47,8 +48,9 @@ def transform_precision(device: torch.device | str) -> str:
         raise InvalidInputError(f"{PRECISION_ENV} must be fp32, bf16 or auto, got {forced!r}")
     device = torch.device(device)
     if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+        return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp32"
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return "bf16" if native else "fp32"  # elsewhere bf16 is emulated, slower than fp32
 
 
 @dataclass
