@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import aecodec
 
@@ -31,3 +32,14 @@ def test_golden_header_fields():
     assert (h.major, h.minor, h.tile_count) == (1, 0, 1)
     assert h.model_id == aecodec.DEFAULT_MODEL_ID
     assert h.model_digest == aecodec.MODELS[h.model_id].digest
+
+
+def test_the_retired_models_golden_file_is_refused_by_name():
+    """Model 1 was retired when model 2 shipped: its files still parse, but decoding
+    is refused with an error naming the model id and weights digest."""
+    old = (DATA / "retired" / "golden_m1.aec").read_bytes()
+    h = aecodec.read_header(old)
+    assert (h.model_id, h.model_digest.hex()) == (1, "d58a0d1bec774c96")
+    with pytest.raises(aecodec.ModelMismatchError, match=r"model id 1 \(weights digest d58a0d1bec774c96\)"):
+        aecodec.decode(old)
+    assert 1 not in aecodec.MODELS

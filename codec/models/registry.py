@@ -38,10 +38,10 @@ MODELS: dict[int, ModelEntry] = {}
 
 #: Ids that were released once and may never be reused (their weights are gone),
 #: with the last aecodec version that decodes their files.
-RETIRED_IDS: dict[int, str] = {}
+RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 1
+DEFAULT_MODEL_ID = 2
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = None
@@ -74,9 +74,11 @@ def register(entry: ModelEntry) -> None:
 
 
 register(ModelEntry(
-    id=1,
-    name="hp-mean-scale-vr-128-192-a",
-    filename="aec_m1.safetensors",
-    sha256="d58a0d1bec774c96847d38e13d72f12edf3bac62467bffeb65bf60c5c37f4084",
-    description="Mean-scale hyperprior (N=128, M=192), 6 gain levels, CPU-trained",
+    id=2,
+    name="hp-mean-scale-vr-128-192-b",
+    filename="aec_m2.safetensors",
+    sha256="9120ffb7a47ef3e82def01a067a768e33531b80947c5ab6da35a38bcd7ca1d79",
+    description="Mean-scale hyperprior (N=128, M=192), 6 gain levels; model 1 trained further on "
+                "256-px crops; transforms see 64 px across tile borders",
+    tile_margin=64,
 ))
