@@ -44,7 +44,7 @@ RETIRED_IDS: dict[int, str] = {1: "0.1"}
 DEFAULT_MODEL_ID = 2
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
-DENOISE_MODEL_ID: int | None = None
+DENOISE_MODEL_ID: int | None = 3
 
 
 def entry(model_id: int = DEFAULT_MODEL_ID, digest: bytes | None = None) -> ModelEntry:
@@ -81,4 +81,15 @@ register(ModelEntry(
     description="Mean-scale hyperprior (N=128, M=192), 6 gain levels; model 1 trained further on "
                 "256-px crops; transforms see 64 px across tile borders",
     tile_margin=64,
+))
+
+register(ModelEntry(
+    id=3,
+    name="hp-mean-scale-vr-128-192-b-denoise",
+    filename="aec_m3.safetensors",
+    sha256="d248c32d66cc9f40fbda2fff0dd6105755b49dab6cba64c80d5ef959647d060e",
+    description="Model 2 fine-tuned to de-noise: Gaussian noise σ ≤ 25 on the inputs, clean "
+                "targets (encode(denoise=True))",
+    tile_margin=64,
+    denoise=True,
 ))
