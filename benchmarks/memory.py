@@ -95,8 +95,8 @@ def main(argv=None) -> None:
     (RESULTS / "memory.json").write_text(json.dumps(res, indent=1) + "\n")
     lines = ["# Memory on large photos", "", f"`{res['command']}`: `aecodec compress -q {a.quality:g}` "
              "and `aecodec decompress`, each in a fresh process (peak `ru_maxrss`); photos are mosaics "
-             "of Kodak images upscaled ×2. Wall times include PNG reading/writing and were taken beside "
-             "a running training job: they are not speed figures (see speed.md). Model weights sha256 "
+             "of Kodak images upscaled ×2. Wall times include PNG reading/writing "
+             "and model loading: they are not speed figures (see speed.md). Model weights sha256 "
              f"`{model.sha256[:16]}…`.", "",
              "| MP | size | encode peak MiB | decode peak MiB | encode s | decode s | bpp | PSNR dB |",
              "|---:|---|---:|---:|---:|---:|---:|---:|"]
