@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def _progress(desc: str):
         if bar.total != total:
             bar.total = total
         bar.update(done - bar.n)
+        if not bar.disable and time.time() - bar.start_t >= PROGRESS_DELAY_S:
+            bar.refresh()  # steps are coarse (tiles): show each one, past the delay
 
     try:
         yield update
