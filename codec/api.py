@@ -80,7 +80,7 @@ def _tile_side(size: int, tile_size: int) -> int:
             or not STRIDE <= tile_size <= MAX_TILE_SIZE or tile_size % STRIDE:
         raise InvalidInputError(f"tile_size must be a multiple of {STRIDE} from {STRIDE} to "
                                 f"{MAX_TILE_SIZE}, got {tile_size!r}")
-    return min(tile_size, -(-size // STRIDE) * STRIDE)
+    return min(tile_size, padded(size))
 
 
 class _Prepared:
