@@ -16,6 +16,11 @@ neighbours; higher means more anomalous. Kinds that
 are *easy* for the model (flat synthetic gradients, heavily block-compressed
 photos) get low bits and low error and therefore rank as normal: a
 reconstruction-based score does not flag them.
+
+Each image's **peak** is where it surprises the entropy model most *relative to
+itself*: the centre of the cell with the highest :func:`~aecodec.inspection.surprise_cells`
+(ŷ bits per channel over that channel's median in the image, averaged over 3×3
+cells), so a pasted foreign region stands out from the photo's own busy edges.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class Scored:
     bits_p99: float
     error_p99: float
     bpp: float
-    peak: tuple[int, int]  # (row, col): centre of the bits map's costliest cell
+    peak: tuple[int, int]  # (row, col): centre of the most surprising cell (inspection.surprise_cells)
     score: float = 0.0
 
 
@@ -46,18 +51,17 @@ def measure(image, quality: float = DEFAULT_QUALITY) -> tuple[Scored, dict]:
 
     stats, maps = report(image, quality)
     bits, err = maps["bits"], maps["error"]
-    peak = _peak(bits)
+    peak = _peak(maps["surprise"], bits.shape)
     name = str(image) if isinstance(image, (str, Path)) else "<image>"
     return Scored(name, float(np.percentile(bits, 99)), float(np.percentile(err, 99)),
                   stats["bpp"], (int(peak[0]), int(peak[1]))), maps
 
 
-def _peak(bits: np.ndarray) -> tuple[int, int]:
-    """``(row, col)`` of the centre of the costliest 16×16 latent cell, the map's resolution
-    (the map is constant over each cell, so its first maximal pixel is only the cell's corner)."""
-    r, c = np.unravel_index(int(np.argmax(bits)), bits.shape)
-    h, w = bits.shape
-    return min(r // 16 * 16 + 8, h - 1), min(c // 16 * 16 + 8, w - 1)
+def _peak(cells: np.ndarray, shape: tuple[int, int]) -> tuple[int, int]:
+    """``(row, col)`` in pixels of the centre of the highest 16×16 cell of ``cells``,
+    clamped into an image of ``shape`` (H, W)."""
+    r, c = np.unravel_index(int(np.argmax(cells)), cells.shape)
+    return min(int(r) * 16 + 8, shape[0] - 1), min(int(c) * 16 + 8, shape[1] - 1)
 
 
 def _robust_z(values: np.ndarray) -> np.ndarray:
@@ -93,7 +97,8 @@ def write_report(ranked: list[Scored], maps: dict[str, dict], out: Path, top: in
     assets.mkdir(parents=True, exist_ok=True)
     lines = ["# aecodec anomaly report", "",
              "Score = max(robust z of the 99th pct of the bits map, robust z of the 99th pct of the "
-             "error map); higher is more anomalous.", "", "| rank | file | score | bpp | bits p99 | error p99 | maps |",
+             "error map); higher is more anomalous. The red circle marks the peak: the most "
+             "surprising place for this image (bits relative to the image's own per-channel median).", "", "| rank | file | score | bpp | bits p99 | error p99 | maps |",
              "|---:|---|---:|---:|---:|---:|---|"]
     for rank, item in enumerate(ranked[:top], 1):
         m = maps[item.file]
@@ -106,6 +111,7 @@ def write_report(ranked: list[Scored], maps: dict[str, dict], out: Path, top: in
             ax.axis("off")
             if cmap:
                 fig.colorbar(shown, ax=ax, fraction=0.046)
+        axes[1].plot(item.peak[1], item.peak[0], "o", mfc="none", mec="red", ms=14, mew=2)
         fig.tight_layout()
         png = assets / f"{rank:03d}.png"
         fig.savefig(png, dpi=70)

@@ -26,14 +26,45 @@ def test_anomaly_ranks_noise_first_and_writes_report(tmp_path, small_rgb, capsys
     assert "noise.png" in text and text.count("![](") == 3
 
 
-def test_peak_is_the_centre_of_the_costliest_latent_cell():
+def test_peak_is_the_centre_of_the_highest_cell_clamped_into_the_image():
     from aecodec.anomaly import _peak
 
-    bits = np.zeros((100, 70))
-    bits[32:48, 48:64] = 5.0  # one 16×16 cell
-    assert _peak(bits) == (40, 56)
-    bits[96:100, 64:70] = 9.0  # a clipped cell at the corner: centre clamped into the image
-    assert _peak(bits) == (99, 69)
+    cells = np.zeros((7, 5))
+    cells[2, 3] = 5.0
+    assert _peak(cells, (100, 70)) == (40, 56)
+    cells[6, 4] = 9.0  # a clipped cell at the corner: centre clamped into the image
+    assert _peak(cells, (100, 70)) == (99, 69)
+
+
+def _latents_with(y_bits: np.ndarray):
+    from aecodec.inspection import Latents
+
+    z = np.zeros((1, 1, 1))
+    return Latents(y=y_bits, z=z, y_symbols=y_bits, z_symbols=z, means=y_bits, scales=y_bits,
+                   scale_indexes=y_bits, y_bits=y_bits, z_bits=z, quality=50.0, size=(160, 160))
+
+
+def test_surprise_is_relative_to_each_channels_own_median():
+    from aecodec.inspection import surprise_cells
+
+    bits = np.full((8, 10, 10), 0.2)
+    bits[0] = 6.0                    # a channel that is costly everywhere (the image's texture) ...
+    bits[0, 2, 2] = 12.0             # ... is twice as costly at one cell: most raw bits are here
+    bits[2:8, 7, 7] = 0.6            # six quiet channels each triple their median at another cell
+    raw_peak = np.unravel_index(np.argmax(bits.sum(0)), (10, 10))
+    rel_peak = np.unravel_index(np.argmax(surprise_cells(_latents_with(bits), window=1)), (10, 10))
+    assert raw_peak == (2, 2) and rel_peak == (7, 7)
+
+
+def test_surprise_window_favours_a_compact_region_over_a_single_cell():
+    from aecodec.inspection import surprise_cells
+
+    bits = np.full((4, 12, 12), 0.5)
+    bits[:, 1, 1] = 8.0              # one isolated costly cell
+    bits[:, 6:9, 6:9] = 5.0          # a 3×3 block, each cell less costly
+    cells = surprise_cells(_latents_with(bits))
+    assert np.unravel_index(np.argmax(cells), cells.shape) == (7, 7)
+    assert np.unravel_index(np.argmax(surprise_cells(_latents_with(bits), window=1)), (12, 12)) == (1, 1)
 
 
 def test_a_pasted_noise_patch_holds_the_bits_peak(sample_path):
