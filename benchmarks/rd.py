@@ -1,6 +1,6 @@
 """Rate–distortion benchmark: aecodec against classic codecs, measured in one run.
 
-    python -m benchmarks.rd [--data DIR] [--out DIR] [--codecs aecodec,jpeg,...] [--limit N]
+    python -m benchmarks.rd [--data DIR] [--out DIR] [--codecs aecodec,jpeg,...] [--limit N] [--every N]
 
 Every codec codes the same images at the fixed sweep of DESIGN §7. Rate is
 8 × whole-file bytes / pixels; distortion is PSNR over RGB (and MS-SSIM) of the
@@ -41,9 +41,10 @@ PUBLISHED = {  # anchor file stem → label
 
 
 def load_images(folder: Path, limit: int | None = None,
-                manifest: Path | None = None) -> list[tuple[str, Image.Image]]:
+                manifest: Path | None = None, every: int = 1) -> list[tuple[str, Image.Image]]:
     """``(name, RGB image)`` for the images of ``folder``, or for the relative paths
-    listed in ``manifest`` (one per line, ``#`` comments), sorted; the first ``limit``."""
+    listed in ``manifest`` (one per line, ``#`` comments), sorted; every ``every``-th
+    of them from the first, then the first ``limit``."""
     if manifest is not None:
         names = [l.strip() for l in Path(manifest).read_text().splitlines()
                  if l.strip() and not l.startswith("#")]
@@ -53,6 +54,7 @@ def load_images(folder: Path, limit: int | None = None,
                        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".ppm"))
     if not files:
         raise SystemExit(f"no images in {folder}; set --data or AECODEC_DATA")
+    files = files[::every]
     files = files[:limit] if limit else files
     out = []
     for p in files:
@@ -225,11 +227,11 @@ def plot(results: dict, out: Path) -> None:
 
 def run(data: Path, out: Path, codecs: list[str], limit: int | None = None,
         command: str = "python -m benchmarks.rd", published: bool = True,
-        manifest: Path | None = None) -> dict:
+        manifest: Path | None = None, every: int = 1) -> dict:
     import torch
     from tqdm import tqdm
 
-    images = load_images(data, limit, manifest)
+    images = load_images(data, limit, manifest, every)
     out.mkdir(parents=True, exist_ok=True)
     chosen = [ALL[c] for c in codecs]
     total = sum(len(c.settings) for c in chosen) * len(images)
@@ -240,6 +242,7 @@ def run(data: Path, out: Path, codecs: list[str], limit: int | None = None,
             measured[codec.name if codec.name != "aecodec" else "aecodec"] = measure(codec, images, bar)
     pub = load_published(anchors_dir()) if published and data.name == "kodak" and not manifest else {}
     name = f"{data.name} ({Path(manifest).stem})" if manifest else data.name
+    name += f", every {every}th image" if every > 1 else ""
     results = {"command": command, "data": str(data), "data_name": name,
                "images": len(images), "provenance": provenance(torch.get_num_threads()),
                "codecs": measured, "published": pub,
@@ -259,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=None, help="output folder")
     p.add_argument("--codecs", default="aecodec,jpeg,webp,avif,jpeg2000,jxl")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    p.add_argument("--every", type=int, default=1,
+                   help="use every N-th image of the sorted list (a spread-out subsample)")
     p.add_argument("--manifest", type=Path, default=None,
                    help="code only the files listed (paths relative to --data), e.g. benchmarks/heldout.txt")
     a = p.parse_args(argv)
@@ -267,8 +272,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"data folder {data} not found; pass --data or set AECODEC_DATA")
     out = a.out or (RESULTS / (a.manifest.stem if a.manifest else data.name))
     cmd = "python -m benchmarks.rd " + " ".join(argv if argv is not None else sys.argv[1:])
+    if a.every < 1:
+        raise SystemExit("--every must be at least 1")
     results = run(data, out, [c.strip() for c in a.codecs.split(",")], a.limit, cmd.strip(),
-                  manifest=a.manifest)
+                  manifest=a.manifest, every=a.every)
     bd = results["bd_rate"]["psnr"]
     for anchor in bd:
         r = bd[anchor].get("aecodec")

@@ -28,3 +28,13 @@ def test_report_on_two_tiny_images(tmp_path, small_rgb):
         assert im.size[0] > 1000
     assert (out / "rd.svg").stat().st_size > 1000
     assert res["bd_rate"] == saved["bd_rate"]
+
+
+def test_every_nth_image_of_a_manifest_in_sorted_order(tmp_path):
+    for i in range(7):
+        Image.new("RGB", (4, 4), (i, i, i)).save(tmp_path / f"im{i}.png")
+    manifest = tmp_path / "list.txt"
+    manifest.write_text("# held out\n" + "\n".join(f"im{i}.png" for i in (6, 0, 3, 1, 5, 2, 4)) + "\n")
+    names = [n for n, _ in rd.load_images(tmp_path, manifest=manifest, every=3)]
+    assert names == ["im0.png", "im3.png", "im6.png"]
+    assert [n for n, _ in rd.load_images(tmp_path, manifest=manifest, every=3, limit=2)] == names[:2]
