@@ -128,3 +128,14 @@ def test_progress_bar_on_a_terminal_only(tmp_path, small_rgb, monkeypatch):
     monkeypatch.setattr(sys, "stderr", piped)
     assert cli.main(["compress", str(src), "-o", str(tmp_path / "again.aec")]) == 0
     assert "compress:" not in piped.getvalue() and "again.aec" in piped.getvalue()
+
+
+def test_version_matches_the_package_metadata(capsys):
+    import tomllib
+    from pathlib import Path
+
+    declared = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    assert aecodec.__version__ == declared
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"aecodec {declared}"
