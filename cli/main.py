@@ -106,7 +106,8 @@ def cmd_compress(a: argparse.Namespace) -> None:
         source = a.input
     with _progress("compress") as progress:
         data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr,
-                              device=a.device, progress=progress, denoise=a.denoise)
+                              device=a.device, progress=progress, denoise=a.denoise,
+                              effort=a.effort)
     _write_output(out, data, a.input, a.force)
     if out != "-":
         h = aecodec.read_header(data)
@@ -205,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     c.add_argument("--denoise", action="store_true",
                    help="use the de-noising model: noise in the photo is dropped, not coded")
+    c.add_argument("-e", "--effort", type=int, choices=sorted(aecodec.EFFORT_LEVELS), default=0,
+                   help="encoder effort: 0 fastest (default); 1, 2 refine the latents for this "
+                        "image (smaller files, higher PSNR, many times slower to encode)")
     c.set_defaults(func=cmd_compress)
     d = sub.add_parser("decompress", help=".aec → image (PNG unless -o names another format)")
     d.add_argument("input", help=".aec file, or - for stdin")

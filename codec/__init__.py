@@ -26,6 +26,7 @@ from .errors import (
     UnsupportedVersionError, WeightsError,
 )
 from .models.registry import DEFAULT_MODEL_ID, MODELS
+from .refine import EFFORT_ITERATIONS as EFFORT_LEVELS
 
 from .pillow_plugin import register as _register_pillow_plugin
 
@@ -36,6 +37,7 @@ __version__ = "0.2.0"
 __all__ = [
     "encode", "decode", "encode_file", "decode_file", "read_header", "latents", "image_bytes", "Header",
     "DEFAULT_QUALITY", "DEFAULT_TILE_SIZE", "DEFAULT_MAX_PIXELS", "DEFAULT_MODEL_ID", "MODELS",
+    "EFFORT_LEVELS",
     "AecodecError", "FormatError", "NotAecodecError", "TruncatedError", "ChecksumError",
     "UnsupportedVersionError", "CorruptStreamError", "ModelMismatchError", "ImageTooLargeError",
     "InvalidInputError", "RateTargetError", "WeightsError",

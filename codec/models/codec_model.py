@@ -141,11 +141,20 @@ class CodecModel(nn.Module):
         return np.broadcast_to(np.arange(c, dtype=np.int32)[:, None, None], (c, h, w)).copy()
 
     @torch.no_grad()
-    def code_latents(self, y: Tensor) -> LatentStreams:
-        """Quantize and entropy-code a gained latent ``y`` of shape ``[1, m, h, w]``."""
-        z = self.h_a(y)
+    def hyper_symbols(self, y: Tensor) -> Tensor:
+        """The integer hyper-latent symbols ``ẑ − median`` of a gained latent ``y``."""
         medians = self.z_medians_fixed.to(torch.float64)[None, :, None, None] / 2**ACT_BITS
-        z_symbols = kernels.quantize(z, medians)
+        return kernels.quantize(self.h_a(y), medians)
+
+    @torch.no_grad()
+    def code_latents(self, y: Tensor, z_symbols: Tensor | None = None) -> LatentStreams:
+        """Quantize and entropy-code a gained latent ``y`` of shape ``[1, m, h, w]``.
+
+        ``z_symbols`` (default: :meth:`hyper_symbols` of ``y``) lets an encoder keep
+        the hyper-latents of an earlier ``y`` (see :mod:`aecodec.refine`).
+        """
+        if z_symbols is None:
+            z_symbols = self.hyper_symbols(y)
         z_shape = tuple(z_symbols.shape[1:])
         z_bytes = self.z_tables.encode(z_symbols.cpu().numpy(), self._z_indexes(z_shape))
         params = self.entropy_parameters(z_symbols)

@@ -1,0 +1,104 @@
+"""Encoder effort: refine each image's latents before coding them.
+
+The analysis transform ``g_a`` is a fast, *amortised* guess of the latents that
+code an image best: one network for every image. With ``effort > 0`` the
+encoder improves that guess for the image at hand by gradient descent on its
+own rate–distortion cost, ``λ(quality)·255²·MSE + bits/pixel`` — the training
+loss, with the image's own pixels as the only training example (latent
+refinement: Campos et al., "Content Adaptive Optimization for Neural Image
+Compression", CVPRW 2019; Yang et al., "Improving Inference for Neural Image
+Compression", NeurIPS 2020).
+
+* The hyper-latents ``ẑ`` stay those of the analysed ``y`` (so the exact
+  entropy parameters are known), and only ``y`` moves.
+* Rate: the Gaussian bits of ``y`` around the exact means, with the exact
+  scales (continuous relaxation); distortion: ``g_s`` on the straight-through
+  rounded ``ŷ``, as in training. Adam, cosine-decayed step size.
+* Each tile is refined on its own pixels. The decoder is untouched: the result
+  is an ordinary file, and every reader decodes it the same way.
+
+The cost is encoder time (``iterations`` passes of ``g_s`` forward and
+backward) and memory (``g_s``'s activations for one tile); the gain is measured
+by ``python -m benchmarks.effort``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # torch loads with the models, not with ``import aecodec``
+    from torch import Tensor
+
+#: Refinement iterations for each effort level (0 = the analysis transform alone).
+EFFORT_ITERATIONS: dict[int, int] = {0: 0, 1: 20, 2: 50}
+#: Adam step size at the start (latent units; a quantization step is 1), cosine-decayed to 0.
+STEP_SIZE = 0.006
+#: Lower bound of the Gaussian scale (as in training).
+_SCALE_MIN = 0.11
+
+
+def check_effort(effort: object) -> int:
+    """``effort`` as an int among :data:`EFFORT_ITERATIONS`, or ``InvalidInputError``."""
+    from .errors import InvalidInputError
+
+    if isinstance(effort, bool) or not isinstance(effort, int) or effort not in EFFORT_ITERATIONS:
+        raise InvalidInputError(f"effort must be one of {sorted(EFFORT_ITERATIONS)}, got {effort!r}")
+    return effort
+
+
+def rd_lambda(lambdas: list[float], quality: float, levels: int) -> float:
+    """The training λ at ``quality`` (geometric interpolation between rate levels,
+    like the gains)."""
+    pos = quality / 100 * (levels - 1)
+    low = min(int(pos), levels - 2)
+    t = pos - low
+    return math.exp(math.log(lambdas[low]) * (1 - t) + math.log(lambdas[low + 1]) * t)
+
+
+def _bits(y: Tensor, means: Tensor, scales: Tensor) -> Tensor:
+    """Bits of ``y`` under the discretised Gaussian (symmetric form, as CompressAI's)."""
+    import torch
+
+    normal = torch.distributions.Normal(0.0, 1.0)
+    v = (y - means).abs()
+    p = normal.cdf((0.5 - v) / scales) - normal.cdf((-0.5 - v) / scales)
+    return -torch.log2(p.clamp_min(1e-9)).sum()
+
+
+def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, target: Tensor,
+                   quality: float, iterations: int) -> Tensor:
+    """``y`` (gained, ``[1, M, h, w]``) after ``iterations`` steps on the image's RD cost.
+
+    ``target`` is the tile's pixels ``[1, 3, H, W]`` in [0, 1] (unpadded; ``H``,
+    ``W`` ≤ 16·h, 16·w); ``means_fixed``/``scales_fixed`` are the exact entropy
+    parameters from the coded ``ẑ``.
+    """
+    import torch
+
+    from .models.fixed_point import ACT_BITS
+
+    if iterations <= 0:
+        return y
+    lam = rd_lambda(model.config["lambdas"], quality, model.levels)
+    means = means_fixed.to(torch.float64).float() / 2**ACT_BITS
+    scales = (scales_fixed.to(torch.float64).float() / 2**ACT_BITS).clamp_min(_SCALE_MIN)
+    _, inverse_gain = model._log_gains(quality)
+    height, width = target.shape[2:]
+    pixels = height * width
+    start = y.detach().float().clone().requires_grad_(True)
+    opt = torch.optim.Adam([start], lr=STEP_SIZE)
+    bf16 = model.precision == "bf16"
+    with torch.enable_grad():
+        for it in range(iterations):
+            for group in opt.param_groups:
+                group["lr"] = STEP_SIZE * 0.5 * (1 + math.cos(math.pi * it / iterations))
+            y_hat = start + (torch.round(start - means) + means - start).detach()
+            with torch.autocast(start.device.type, dtype=torch.bfloat16, enabled=bf16):
+                x_hat = model.g_s((y_hat * inverse_gain).contiguous(memory_format=torch.channels_last))
+            mse = (x_hat.float()[:, :, :height, :width] - target).pow(2).mean()
+            loss = lam * 255.0**2 * mse + _bits(start, means, scales) / pixels
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return start.detach()

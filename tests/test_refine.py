@@ -1,0 +1,76 @@
+"""Encoder effort: latent refinement lowers the real rate–distortion cost of a file."""
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import aecodec
+from aecodec.cli.main import main
+from aecodec.models.loader import load_model
+from aecodec.refine import rd_lambda
+
+
+@pytest.fixture(scope="module")
+def crop(sample_path) -> np.ndarray:
+    with Image.open(sample_path) as im:
+        return np.asarray(im.convert("RGB"))[128:256, 160:288].copy()
+
+
+def _cost(data: bytes, original: np.ndarray, quality: float) -> tuple[float, float, float]:
+    """(bpp of the whole file, PSNR, λ·255²·MSE + bpp) of a real file."""
+    decoded = np.asarray(aecodec.decode(data).convert("RGB"), np.float64)
+    mse = float(np.mean((decoded - original) ** 2)) / 255.0**2
+    bpp = 8 * len(data) / (original.shape[0] * original.shape[1])
+    model = load_model(aecodec.DEFAULT_MODEL_ID)
+    lam = rd_lambda(model.config["lambdas"], quality, model.levels)
+    return bpp, 10 * math.log10(1 / mse), lam * 255.0**2 * mse + bpp
+
+
+@pytest.mark.parametrize("quality", [30.0, 80.0])
+def test_refined_files_cost_less_and_look_better(crop, quality):
+    plain = aecodec.encode(crop, quality=quality)
+    refined = aecodec.encode(crop, quality=quality, effort=2)
+    bpp0, psnr0, cost0 = _cost(plain, crop, quality)
+    bpp2, psnr2, cost2 = _cost(refined, crop, quality)
+    assert cost2 < 0.98 * cost0
+    assert psnr2 > psnr0 + 0.1 and bpp2 < bpp0 * 1.05
+    h0, h2 = aecodec.read_header(plain), aecodec.read_header(refined)
+    assert (h2.model_id, h2.quality, h2.width, h2.height) == (h0.model_id, h0.quality, h0.width, h0.height)
+
+
+def test_effort_is_deterministic_and_effort_0_is_the_plain_encoder(crop):
+    assert aecodec.encode(crop, quality=50, effort=1) == aecodec.encode(crop, quality=50, effort=1)
+    assert aecodec.encode(crop, quality=50, effort=0) == aecodec.encode(crop, quality=50)
+
+
+def test_keeping_the_hyper_symbols_of_the_same_latents_changes_nothing(crop):
+    from aecodec.pixels import to_tensor
+
+    model = load_model(aecodec.DEFAULT_MODEL_ID)
+    y = model.analyse(to_tensor(crop, 64), 50.0)
+    a, b = model.code_latents(y), model.code_latents(y, model.hyper_symbols(y))
+    assert (a.z_bytes, a.y_bytes) == (b.z_bytes, b.y_bytes)
+
+
+@pytest.mark.parametrize("effort", [3, -1, "2", True, 1.0, None])
+def test_bad_effort_is_refused(crop, effort):
+    with pytest.raises(aecodec.InvalidInputError, match="effort"):
+        aecodec.encode(crop, effort=effort)
+
+
+def test_progress_counts_analysis_and_refinement_per_tile(crop):
+    seen = []
+    aecodec.encode(crop, quality=50, tile_size=64, effort=1, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(d, 8) for d in range(1, 9)]
+
+
+def test_cli_effort_flag(crop, tmp_path):
+    src, out = tmp_path / "crop.png", tmp_path / "crop.aec"
+    Image.fromarray(crop).save(src)
+    assert main(["compress", str(src), "-q", "40", "--effort", "1"]) == 0
+    assert out.read_bytes() == aecodec.encode(crop, quality=40, effort=1)
+    with pytest.raises(SystemExit) as exit_info:  # argparse: usage error
+        main(["compress", str(src), "-o", str(tmp_path / "x.aec"), "--effort", "5"])
+    assert exit_info.value.code == 2 and not (tmp_path / "x.aec").exists()
