@@ -44,14 +44,19 @@ def _jxl(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
     return _pillow("JXL")(image, setting)
 
 
-def _aecodec(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
-    import aecodec
+def _aecodec(effort: int = 0) -> Callable[[Image.Image, float], tuple[int, np.ndarray]]:
+    def code(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
+        import aecodec
 
-    data = aecodec.encode(image, quality=setting)
-    return len(data), np.asarray(aecodec.decode(data).convert("RGB"))
+        data = aecodec.encode(image, quality=setting, effort=effort)
+        return len(data), np.asarray(aecodec.decode(data).convert("RGB"))
+    return code
 
 
-AECODEC = Codec("aecodec", (10, 25, 40, 55, 70, 85, 95), _aecodec)
+AECODEC = Codec("aecodec", (10, 25, 40, 55, 70, 85, 95), _aecodec())
+#: The same sweep with the encoder refining the latents (``effort=1``/``2``); decoder unchanged.
+AECODEC_EFFORT = {f"aecodec-e{e}": Codec(f"aecodec (effort {e})", AECODEC.settings, _aecodec(e))
+                  for e in (1, 2)}
 CLASSIC = {
     "jpeg": Codec("JPEG", (10, 20, 30, 40, 50, 60, 70, 80, 90, 95), _pillow("JPEG")),
     "webp": Codec("WebP", (5, 15, 30, 50, 70, 85, 97), _pillow("WEBP", method=6)),
@@ -61,4 +66,4 @@ CLASSIC = {
                       "compression ratio"),
     "jxl": Codec("JPEG XL", (10, 25, 40, 55, 70, 85, 95), _jxl),
 }
-ALL = {"aecodec": AECODEC, **CLASSIC}
+ALL = {"aecodec": AECODEC, **AECODEC_EFFORT, **CLASSIC}
