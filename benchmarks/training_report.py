@@ -1,11 +1,13 @@
 """Record the training trajectory: the run's log plus each measured export.
 
-    python -m benchmarks.training_report --run runs/v1 [--export codec/weights/aec_m1.json]
+    python -m benchmarks.training_report --run runs/v1 --export codec/weights/aec_m1.json [--heldout]
 
 Appends the export (steps, CPU-hours, Kodak BD-rates measured by the last
 ``python -m benchmarks.rd`` run: vs JPEG, WebP, AVIF measured there and vs
 published VTM) to ``benchmarks/results/training.json`` and rewrites
-``training.md`` with it and a sampled copy of the run's training curve
+``training.md`` with it (and, with ``--heldout``, the BD-rates of the last
+``python -m benchmarks.rd --data ../shared/data/train --manifest benchmarks/heldout.txt``
+run, on the held-out tenth of the training folder) and a sampled copy of the run's training curve
 (running bpp and PSNR per rate level on training crops, not a test set).
 """
 
@@ -23,6 +25,8 @@ def main(argv=None) -> None:
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--export", type=Path, required=True, help="the export's JSON sidecar")
     p.add_argument("--every", type=int, default=500, help="sample the curve every N steps")
+    p.add_argument("--heldout", action="store_true",
+                   help="also record the held-out-tenth BD-rates (benchmarks/results/heldout/results.json)")
     a = p.parse_args(argv)
     log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
     curve = [r for r in log if r["step"] % a.every == 0]
@@ -37,6 +41,13 @@ def main(argv=None) -> None:
              "rd_commit": rd["provenance"]["git_commit"],
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
                                     for k in bd if k != "aecodec"}}
+    if a.heldout:
+        held = json.loads((RESULTS / "heldout" / "results.json").read_text())
+        hb = held["bd_rate"]["psnr"]
+        entry["heldout"] = {"images": held["images"], "data": held["data_name"],
+                            "command": held["command"], "rd_commit": held["provenance"]["git_commit"],
+                            "bd_rate_psnr": {k: (hb[k].get("aecodec") or {}).get("percent")
+                                             for k in hb if k != "aecodec"}}
     path = RESULTS / "training.json"
     doc = json.loads(path.read_text()) if path.exists() else {"exports": []}
     doc["exports"] = [e for e in doc["exports"] if e["sha256"] != entry["sha256"]] + [entry]
@@ -53,7 +64,7 @@ def main(argv=None) -> None:
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
 
     def cell(v):
-        return "no overlap" if v is None else f"{v:+.1f} %"
+        return "no overlap" if v is None else "—" if v == "" else f"{v:+.1f} %"
     for e in doc["exports"]:
         b = e["kodak_bd_rate_psnr"]
         r = e.get("recipe") or {}
@@ -61,6 +72,15 @@ def main(argv=None) -> None:
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")
+    held = [e for e in doc["exports"] if "heldout" in e]
+    if held:
+        lines += ["", "Held-out tenth of the training folder (never trained on; full resolution), "
+                  "BD-rate of aecodec in PSNR against codecs measured in the same run:", "",
+                  "| export | images | vs JPEG | vs WebP | vs AVIF | command |", "|---|---:|---:|---:|---:|---|"]
+        for e in held:
+            h = e["heldout"]["bd_rate_psnr"]
+            lines.append(f"| {e['export']} | {e['heldout']['images']} | {cell(h.get('JPEG', ''))} | "
+                         f"{cell(h.get('WebP', ''))} | {cell(h.get('AVIF', ''))} | `{e['heldout']['command']}` |")
     for name, run_curve in doc["curves"].items():
         lines += ["", f"## Training curve of {name}'s run (running averages on training crops, per "
                   "rate level; step and CPU-hours of that run)", "",

@@ -26,7 +26,7 @@ from .errors import (
     UnsupportedVersionError, WeightsError,
 )
 from .models.registry import DEFAULT_MODEL_ID, MODELS
-from .refine import EFFORT_ITERATIONS as EFFORT_LEVELS
+from .refine import EFFORT_LEVELS
 
 from .pillow_plugin import register as _register_pillow_plugin
 

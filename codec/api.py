@@ -100,8 +100,8 @@ class _Prepared:
         self.boxes = tile_boxes(px.width, px.height, self.tw, self.th)
         self.progress = progress
         self._analysis: dict[int, object] = {}
-        self._files: dict[int, bytes] = {}
-        self._refined = 0  # tiles refined so far in the file being made
+        self._files: dict[tuple[int, bool], bytes] = {}
+        self._refined = 0  # tiles refined so far (progress)
         self.extras: dict[bytes, bytes] = {}
         if px.alpha is not None:
             self.extras[b"alph"] = zlib.compress(px.alpha.tobytes(), 9)
@@ -124,13 +124,13 @@ class _Prepared:
         return self._analysis[i]
 
     def _report(self) -> None:
-        """Progress: one step per tile analysed, and one per tile refined in this file (effort > 0)."""
+        """Progress: one step per tile analysed, then (effort > 0) one per tile refined."""
         if self.progress is not None:
             self.progress(len(self._analysis) + self._refined, len(self.boxes) * (2 if self.iterations else 1))
 
-    def _tile_streams(self, i: int, q: float):
+    def _tile_streams(self, i: int, q: float, refined: bool):
         y = self.model.apply_gain(self._ungained(i), q)
-        if not self.iterations:
+        if not refined:
             return self.model.code_latents(y)
         z_symbols = self.model.hyper_symbols(y)
         params = self.model.entropy_parameters(z_symbols)
@@ -138,28 +138,30 @@ class _Prepared:
         target = to_tensor(self.px.colour[top:bottom, left:right], 1, self.device)
         y = refine.refine_latents(self.model, y, params.means_fixed, params.scales_fixed, target, q,
                                   self.iterations)
-        self._refined += 1
+        self._refined = min(self._refined + 1, len(self.boxes))
         self._report()
         return self.model.code_latents(y, z_symbols)
 
-    def file(self, q_field: int) -> bytes:
-        """The complete file at quality ``q_field / 100`` (memoized)."""
-        if q_field not in self._files:
+    def file(self, q_field: int, refined: bool | None = None) -> bytes:
+        """The complete file at quality ``q_field / 100`` (memoized); ``refined``
+        (default: whether effort > 0) refines the latents first."""
+        refined = bool(self.iterations) if refined is None else refined and bool(self.iterations)
+        if (q_field, refined) not in self._files:
             q = q_field / 100
             tiles = []
-            self._refined = 0
             for i in range(len(self.boxes)):
-                s = self._tile_streams(i, q)
+                s = self._tile_streams(i, q, refined)
                 tiles.append(Tile(i, s.z_shape, s.y_shape, s.z_bytes, s.y_bytes))
             px, e = self.px, self.model.entry
             header = Header(px.width, px.height, px.channels, 8, e.id, e.digest, q, self.tw,
                             self.th, len(tiles))
-            self._files[q_field] = container.pack(header, tiles, self.extras)
-        return self._files[q_field]
+            self._files[q_field, refined] = container.pack(header, tiles, self.extras)
+        return self._files[q_field, refined]
 
-    def psnr(self, q_field: int) -> float:
+    def psnr(self, q_field: int, refined: bool = False) -> float:
         """PSNR-RGB of the decoded file at ``q_field`` against the input."""
-        decoded = np.asarray(decode(self.file(q_field), device=self.device).convert("RGB"), np.float64)
+        decoded = np.asarray(decode(self.file(q_field, refined), device=self.device).convert("RGB"),
+                             np.float64)
         mse = float(np.mean((decoded - self.px.colour) ** 2))
         return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
@@ -214,14 +216,17 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         device: ``"cpu"`` or ``"cuda"`` (Triton kernels on the exact path);
             without CUDA the CPU runs, with a ``RuntimeWarning``.
         progress: called as ``progress(done, total)`` after each tile's analysis
-            (the bulk of the work; entropy coding, and any rate search, follow).
+            and, with ``effort``, after each tile's refinement (the bulk of the
+            work; entropy coding and any rate search are not counted).
         denoise: code with the de-noising model (trained on noisy inputs with
             clean targets), so noise is dropped rather than spent bits on.
         effort: 0 (default, fastest), 1 or 2: refine the latents for this image
             by gradient descent on its rate–distortion cost (20 or 50 passes
             of the synthesis transform; :mod:`aecodec.refine`). Smaller files
             at higher PSNR, at many times the encoding time; decoding is
-            unchanged.
+            unchanged. With a rate target the search runs without refinement
+            and the chosen quality is refined once (kept if it still meets
+            the target). Not with ``denoise``.
 
     Returns:
         The complete ``.aec`` file as bytes.
@@ -244,6 +249,9 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
     if len(targets) > 1:
         raise InvalidInputError(f"give one of quality, bpp, size, psnr (got {', '.join(targets)})")
     model_id = _denoise_model() if denoise else DEFAULT_MODEL_ID
+    if denoise and refine.check_effort(effort):
+        raise InvalidInputError("effort > 0 cannot be combined with denoise: refinement fits the "
+                                "noisy pixels and would code the noise; use one or the other")
     if quality is not None or not targets:
         q_field = container.quality_to_field(_check_quality(DEFAULT_QUALITY if quality is None
                                                             else quality))
@@ -259,17 +267,24 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         target_psnr = _positive("psnr", psnr)
     job = _Prepared(image, tile_size, max_pixels, _device(device), progress, model_id, effort)
     pixels = job.px.width * job.px.height
+    # The search runs on the fast encoder; only the quality it picks is refined (effort > 0),
+    # and the refined file is kept only if it still meets the target.
     try:
         if size is not None:
-            q = rate_control.largest_at_most(lambda f: len(job.file(f)), limit)
+            q = rate_control.largest_at_most(lambda f: len(job.file(f, False)), limit)
         elif bpp is not None:
-            q = rate_control.closest(lambda f: 8 * len(job.file(f)) / pixels, target_bpp)
+            q = rate_control.closest(lambda f: 8 * len(job.file(f, False)) / pixels, target_bpp)
         else:
-            q = rate_control.smallest_at_least(job.psnr, target_psnr)
+            q = rate_control.smallest_at_least(lambda f: job.psnr(f, False), target_psnr)
     except AecodecError as exc:
         what = "bytes" if size is not None else ("bpp" if bpp is not None else "dB PSNR")
         raise type(exc)(f"{exc} {what}") from None
-    return job.file(q)
+    if not job.iterations:
+        return job.file(q)
+    refined = job.file(q, True)
+    if size is not None and len(refined) > limit or psnr is not None and job.psnr(q, True) < target_psnr:
+        return job.file(q, False)
+    return refined
 
 
 def _denoise_model() -> int:

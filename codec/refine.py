@@ -13,18 +13,23 @@ Compression", NeurIPS 2020).
   entropy parameters are known), and only ``y`` moves.
 * Rate: the Gaussian bits of ``y`` around the exact means, with the exact
   scales (continuous relaxation); distortion: ``g_s`` on the straight-through
-  rounded ``ŷ``, as in training. Adam, cosine-decayed step size.
+  rounded ``ŷ`` (rounded as the coder rounds), as in training — on the
+  unclamped float output, where the decoder clamps and rounds to 8 bits.
+  Adam, cosine-decayed step size.
 * Each tile is refined on its own pixels. The decoder is untouched: the result
   is an ordinary file, and every reader decodes it the same way.
 
 The cost is encoder time (``iterations`` passes of ``g_s`` forward and
 backward) and memory (``g_s``'s activations for one tile); the gain is measured
-by ``python -m benchmarks.effort``.
+by ``python -m benchmarks.rd --codecs aecodec,aecodec-e1,aecodec-e2,… --out
+benchmarks/results/effort`` (README, *Results*). Refinement is deterministic on
+the CPU for a given machine configuration (CUDA's backward pass is not).
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # torch loads with the models, not with ``import aecodec``
@@ -32,6 +37,8 @@ if TYPE_CHECKING:  # torch loads with the models, not with ``import aecodec``
 
 #: Refinement iterations for each effort level (0 = the analysis transform alone).
 EFFORT_ITERATIONS: dict[int, int] = {0: 0, 1: 20, 2: 50}
+#: The effort levels ``encode`` accepts.
+EFFORT_LEVELS: tuple[int, ...] = tuple(sorted(EFFORT_ITERATIONS))
 #: Adam step size at the start (latent units; a quantization step is 1), cosine-decayed to 0.
 STEP_SIZE = 0.006
 #: Lower bound of the Gaussian scale (as in training).
@@ -42,9 +49,9 @@ def check_effort(effort: object) -> int:
     """``effort`` as an int among :data:`EFFORT_ITERATIONS`, or ``InvalidInputError``."""
     from .errors import InvalidInputError
 
-    if isinstance(effort, bool) or not isinstance(effort, int) or effort not in EFFORT_ITERATIONS:
-        raise InvalidInputError(f"effort must be one of {sorted(EFFORT_ITERATIONS)}, got {effort!r}")
-    return effort
+    if isinstance(effort, bool) or not isinstance(effort, Integral) or int(effort) not in EFFORT_ITERATIONS:
+        raise InvalidInputError(f"effort must be one of {list(EFFORT_LEVELS)}, got {effort!r}")
+    return int(effort)
 
 
 def rd_lambda(lambdas: list[float], quality: float, levels: int) -> float:
@@ -58,12 +65,11 @@ def rd_lambda(lambdas: list[float], quality: float, levels: int) -> float:
 
 def _bits(y: Tensor, means: Tensor, scales: Tensor) -> Tensor:
     """Bits of ``y`` under the discretised Gaussian (symmetric form, as CompressAI's)."""
-    import torch
+    from torch.special import ndtr  # the standard normal CDF
 
-    normal = torch.distributions.Normal(0.0, 1.0)
     v = (y - means).abs()
-    p = normal.cdf((0.5 - v) / scales) - normal.cdf((-0.5 - v) / scales)
-    return -torch.log2(p.clamp_min(1e-9)).sum()
+    p = ndtr((0.5 - v) / scales) - ndtr((-0.5 - v) / scales)
+    return -p.clamp_min(1e-9).log2().sum()
 
 
 def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, target: Tensor,
@@ -81,7 +87,8 @@ def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, 
     if iterations <= 0:
         return y
     lam = rd_lambda(model.config["lambdas"], quality, model.levels)
-    means = means_fixed.to(torch.float64).float() / 2**ACT_BITS
+    means64 = means_fixed.to(torch.float64) / 2**ACT_BITS
+    means = means64.float()
     scales = (scales_fixed.to(torch.float64).float() / 2**ACT_BITS).clamp_min(_SCALE_MIN)
     _, inverse_gain = model._log_gains(quality)
     height, width = target.shape[2:]
@@ -93,7 +100,9 @@ def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, 
         for it in range(iterations):
             for group in opt.param_groups:
                 group["lr"] = STEP_SIZE * 0.5 * (1 + math.cos(math.pi * it / iterations))
-            y_hat = start + (torch.round(start - means) + means - start).detach()
+            # ŷ as the coder makes it: floor(y − mean + ½) + mean, in float64 (kernels.quantize)
+            rounded = (torch.floor(start.detach().double() - means64 + 0.5) + means64).float()
+            y_hat = start + (rounded - start).detach()
             with torch.autocast(start.device.type, dtype=torch.bfloat16, enabled=bf16):
                 x_hat = model.g_s((y_hat * inverse_gain).contiguous(memory_format=torch.channels_last))
             mse = (x_hat.float()[:, :, :height, :width] - target).pow(2).mean()

@@ -40,18 +40,49 @@ def test_refined_files_cost_less_and_look_better(crop, quality):
     assert (h2.model_id, h2.quality, h2.width, h2.height) == (h0.model_id, h0.quality, h0.width, h0.height)
 
 
-def test_effort_is_deterministic_and_effort_0_is_the_plain_encoder(crop):
+def test_effort_is_deterministic(crop):
     assert aecodec.encode(crop, quality=50, effort=1) == aecodec.encode(crop, quality=50, effort=1)
-    assert aecodec.encode(crop, quality=50, effort=0) == aecodec.encode(crop, quality=50)
 
 
-def test_keeping_the_hyper_symbols_of_the_same_latents_changes_nothing(crop):
+def test_refined_latents_are_coded_exactly_with_the_unrefined_hyper_latents(crop):
+    import torch
+
+    from aecodec.models.fixed_point import ACT_BITS
     from aecodec.pixels import to_tensor
+    from aecodec.refine import refine_latents
 
     model = load_model(aecodec.DEFAULT_MODEL_ID)
-    y = model.analyse(to_tensor(crop, 64), 50.0)
-    a, b = model.code_latents(y), model.code_latents(y, model.hyper_symbols(y))
-    assert (a.z_bytes, a.y_bytes) == (b.z_bytes, b.y_bytes)
+    x = to_tensor(crop, 64)
+    y = model.analyse(x, 50.0)
+    z = model.hyper_symbols(y)
+    params = model.entropy_parameters(z)
+    y_ref = refine_latents(model, y, params.means_fixed, params.scales_fixed, x, 50.0, 5)
+    assert not torch.equal(y_ref, y)
+    plain, refined = model.code_latents(y), model.code_latents(y_ref, z)
+    assert refined.z_bytes == plain.z_bytes and refined.y_bytes != plain.y_bytes
+    means = params.means_fixed.to(torch.float64) / 2**ACT_BITS
+    expected = torch.floor(y_ref.double() - means + 0.5) + means
+    assert torch.equal(model.decode_latents(refined), expected)
+
+
+def test_rate_target_with_effort_is_met_and_progress_never_goes_back(crop):
+    plain = aecodec.encode(crop, size=3000, tile_size=64)
+    seen = []
+    refined = aecodec.encode(crop, size=3000, effort=1, tile_size=64,
+                             progress=lambda d, t: seen.append((d, t)))
+    assert len(refined) <= 3000 and refined != plain
+    assert aecodec.read_header(refined).quality == aecodec.read_header(plain).quality
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1] == (8, 8)
+
+
+def test_effort_with_denoise_is_refused(crop):
+    with pytest.raises(aecodec.InvalidInputError, match="denoise"):
+        aecodec.encode(crop, denoise=True, effort=1)
+
+
+def test_numpy_integer_effort_is_accepted(crop):
+    assert aecodec.encode(crop, quality=20, effort=np.int64(0)) == aecodec.encode(crop, quality=20)
 
 
 @pytest.mark.parametrize("effort", [3, -1, "2", True, 1.0, None])
