@@ -90,7 +90,7 @@ def test_info_json_and_models(photo, capsys):
     assert main(["info", str(photo.with_suffix(".aec")), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert (info["width"], info["height"], info["quality"], info["format_version"]) == (64, 48, 55.0, "1.0")
-    assert info["model_id"] == aecodec.DEFAULT_MODEL_ID and info["model_digest"] == aecodec.MODELS[2].digest.hex()
+    assert info["model_id"] == aecodec.DEFAULT_MODEL_ID and info["model_digest"] == aecodec.MODELS[aecodec.DEFAULT_MODEL_ID].digest.hex()
     assert info["bpp"] == pytest.approx(8 * info["file_size"] / (64 * 48), abs=1e-3)
     assert [c["tag"] for c in info["chunks"]] == ["HEAD", "TILE"]
     assert main(["models"]) == 0
