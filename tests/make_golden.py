@@ -3,8 +3,9 @@
     python tests/make_golden.py
 
 Writes ``tests/data/golden.aec`` and ``tests/data/golden.json`` (pixel hash).
-The previous golden file, if its model is no longer shipped, must be kept as a
-refusal case (DESIGN §4 model policy): move it to ``tests/data/retired/`` first.
+Keep the previous golden file first (DESIGN §4 model policy): if its model is
+still shipped, as ``tests/data/golden_m<id>.{aec,json}`` (it must still decode to
+its pixels); if not, in ``tests/data/retired/`` as a refusal case.
 """
 
 import hashlib

@@ -34,6 +34,17 @@ def test_golden_header_fields():
     assert h.model_digest == aecodec.MODELS[h.model_id].digest
 
 
+def test_files_of_the_previous_default_model_still_decode_to_their_pixels():
+    """Model 2 was the default before model 4 and is still shipped: its golden file
+    decodes with its own weights to the pixels recorded when it was made."""
+    meta = json.loads((DATA / "golden_m2.json").read_text())
+    old = (DATA / "golden_m2.aec").read_bytes()
+    assert hashlib.sha256(old).hexdigest() == meta["file_sha256"] and meta["model_id"] == 2
+    assert aecodec.read_header(old).model_id == 2 != aecodec.DEFAULT_MODEL_ID
+    pixels = np.asarray(aecodec.decode(old))
+    assert hashlib.sha256(pixels.tobytes()).hexdigest() == meta["pixels_sha256"]
+
+
 def test_the_retired_models_golden_file_is_refused_by_name():
     """Model 1 was retired when model 2 shipped: its files still parse, but decoding
     is refused with an error naming the model id and weights digest."""
