@@ -168,8 +168,9 @@ def test_sigint_during_a_long_encode_leaves_no_file(tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (2048, 2048, 3), dtype=np.uint8)).save(big, compress_level=1)
     out = tmp_path / "big.aec"
-    proc = subprocess.Popen([sys.executable, "-m", "aecodec.cli.main", "compress", str(big), "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True)
+    # --effort 1 keeps the encoder busy for a minute, so the signal always lands mid-encode
+    proc = subprocess.Popen([sys.executable, "-m", "aecodec.cli.main", "compress", str(big), "-o", str(out),
+                             "--effort", "1"], stderr=subprocess.PIPE, text=True)
     time.sleep(4.0)  # imports done, encoding under way
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
