@@ -244,7 +244,8 @@ def run(data: Path, out: Path, codecs: list[str], limit: int | None = None,
         for codec in chosen:
             bar.set_postfix_str(codec.name)
             measured[codec.name if codec.name != "aecodec" else "aecodec"] = measure(codec, images, bar)
-    pub = load_published(anchors_dir()) if published and data.name == "kodak" and not manifest else {}
+    whole_kodak = data.name == "kodak" and not manifest and every == 1 and not limit
+    pub = load_published(anchors_dir()) if published and whole_kodak else {}  # 24-image averages
     name = f"{data.name} ({Path(manifest).stem})" if manifest else data.name
     name += f", every {every}th image" if every > 1 else ""
     results = {"command": command, "data": str(data), "data_name": name,

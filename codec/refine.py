@@ -21,8 +21,8 @@ Compression", NeurIPS 2020).
 
 The cost is encoder time (``iterations`` passes of ``g_s`` forward and
 backward) and memory (``g_s``'s activations for one tile); the gain is measured
-by ``python -m benchmarks.rd --codecs aecodec,aecodec-e1,aecodec-e2,… --out
-benchmarks/results/effort`` (README, *Results*). Refinement is deterministic on
+by ``python -m benchmarks.rd --codecs aecodec,aecodec-e1,aecodec-e2,jpeg,avif
+--every 6 --out benchmarks/results/effort`` (README, *Results*). Refinement is deterministic on
 the CPU for a given machine configuration (CUDA's backward pass is not).
 """
 
