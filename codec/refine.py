@@ -41,8 +41,6 @@ EFFORT_ITERATIONS: dict[int, int] = {0: 0, 1: 20, 2: 50}
 EFFORT_LEVELS: tuple[int, ...] = tuple(sorted(EFFORT_ITERATIONS))
 #: Adam step size at the start (latent units; a quantization step is 1), cosine-decayed to 0.
 STEP_SIZE = 0.006
-#: Lower bound of the Gaussian scale (as in training).
-_SCALE_MIN = 0.11
 
 
 def check_effort(effort: object) -> int:
@@ -52,15 +50,6 @@ def check_effort(effort: object) -> int:
     if isinstance(effort, bool) or not isinstance(effort, Integral) or int(effort) not in EFFORT_ITERATIONS:
         raise InvalidInputError(f"effort must be one of {list(EFFORT_LEVELS)}, got {effort!r}")
     return int(effort)
-
-
-def rd_lambda(lambdas: list[float], quality: float, levels: int) -> float:
-    """The training λ at ``quality`` (geometric interpolation between rate levels,
-    like the gains)."""
-    pos = quality / 100 * (levels - 1)
-    low = min(int(pos), levels - 2)
-    t = pos - low
-    return math.exp(math.log(lambdas[low]) * (1 - t) + math.log(lambdas[low + 1]) * t)
 
 
 def _bits(y: Tensor, means: Tensor, scales: Tensor) -> Tensor:
@@ -83,13 +72,14 @@ def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, 
     import torch
 
     from .models.fixed_point import ACT_BITS
+    from .models.hyperprior import SCALE_MIN
 
     if iterations <= 0:
         return y
-    lam = rd_lambda(model.config["lambdas"], quality, model.levels)
+    lam = model.rd_lambda(quality)
     means64 = means_fixed.to(torch.float64) / 2**ACT_BITS
     means = means64.float()
-    scales = (scales_fixed.to(torch.float64).float() / 2**ACT_BITS).clamp_min(_SCALE_MIN)
+    scales = (scales_fixed.to(torch.float64).float() / 2**ACT_BITS).clamp_min(SCALE_MIN)
     _, inverse_gain = model._log_gains(quality)
     height, width = target.shape[2:]
     pixels = height * width

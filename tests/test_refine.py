@@ -9,7 +9,6 @@ from PIL import Image
 import aecodec
 from aecodec.cli.main import main
 from aecodec.models.loader import load_model
-from aecodec.refine import rd_lambda
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +23,7 @@ def _cost(data: bytes, original: np.ndarray, quality: float) -> tuple[float, flo
     mse = float(np.mean((decoded - original) ** 2)) / 255.0**2
     bpp = 8 * len(data) / (original.shape[0] * original.shape[1])
     model = load_model(aecodec.DEFAULT_MODEL_ID)
-    lam = rd_lambda(model.config["lambdas"], quality, model.levels)
+    lam = model.rd_lambda(quality)
     return bpp, 10 * math.log10(1 / mse), lam * 255.0**2 * mse + bpp
 
 

@@ -16,6 +16,7 @@ is coded, so the choice changes pixels by a fraction of a level, never ŷ (see
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -103,10 +104,20 @@ class CodecModel(nn.Module):
         return out.float().contiguous()
 
     # -- rate ------------------------------------------------------------
-    def _log_gains(self, quality: float) -> tuple[Tensor, Tensor]:
+    def _level_position(self, quality: float) -> tuple[int, float]:
+        """The rate level below ``quality`` and the fraction of the way to the next."""
         pos = (quality - QUALITY_MIN) / (QUALITY_MAX - QUALITY_MIN) * (self.levels - 1)
         low = min(int(pos), self.levels - 2)
-        t = pos - low
+        return low, pos - low
+
+    def rd_lambda(self, quality: float) -> float:
+        """The training λ at ``quality``, interpolated geometrically like the gains."""
+        low, t = self._level_position(quality)
+        lambdas = self.config["lambdas"]
+        return math.exp(math.log(lambdas[low]) * (1 - t) + math.log(lambdas[low + 1]) * t)
+
+    def _log_gains(self, quality: float) -> tuple[Tensor, Tensor]:
+        low, t = self._level_position(quality)
         g = self.log_gain[low] * (1 - t) + self.log_gain[low + 1] * t
         ig = self.log_inverse_gain[low] * (1 - t) + self.log_inverse_gain[low + 1] * t
         return g.exp()[None, :, None, None], ig.exp()[None, :, None, None]
