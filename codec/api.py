@@ -133,7 +133,7 @@ class _Prepared:
         if not refined:
             return self.model.code_latents(y)
         z_symbols = self.model.hyper_symbols(y)
-        params = self.model.entropy_parameters(z_symbols)
+        _, params = self.model.quantize_latents(y, z_symbols)  # context: from y's anchors, held fixed
         left, top, right, bottom = self.boxes[i]
         target = to_tensor(self.px.colour[top:bottom, left:right], 1, self.device)
         y = refine.refine_latents(self.model, y, params.means_fixed, params.scales_fixed, target, q,

@@ -70,9 +70,31 @@ class CdfTables:
 
     def decode(self, data: bytes, indexes: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`encode`; returns int64 symbols shaped like ``indexes``."""
-        cdfs, lengths, offsets = self._lists
-        values = RansDecoder().decode_with_indexes(
-            data, indexes.astype(np.int32).ravel().tolist(), cdfs, lengths, offsets)
+        return self.stream(data).decode(indexes)
+
+    def stream(self, data: bytes) -> "SymbolStream":
+        """A decoder that reads the symbols of ``data`` in parts (see :class:`SymbolStream`)."""
+        return SymbolStream(self, data)
+
+
+class SymbolStream:
+    """Decodes one coded stream in consecutive parts.
+
+    A stream written by one :meth:`CdfTables.encode` call of ``a + b`` symbols
+    decodes as ``decode(indexes_a)`` then ``decode(indexes_b)``: the second
+    part's table indexes may depend on the first part's symbols (a context model).
+    """
+
+    def __init__(self, tables: CdfTables, data: bytes) -> None:
+        self._tables = tables
+        self._decoder = RansDecoder()
+        self._decoder.set_stream(data)
+
+    def decode(self, indexes: np.ndarray) -> np.ndarray:
+        """The next ``indexes.size`` symbols, int64, shaped like ``indexes``."""
+        cdfs, lengths, offsets = self._tables._lists
+        values = self._decoder.decode_stream(indexes.astype(np.int32).ravel().tolist(),
+                                             cdfs, lengths, offsets)
         if len(values) != indexes.size:
             raise EntropyDecodeError("entropy stream decoded to the wrong number of symbols")
         return np.asarray(values, dtype=np.int64).reshape(indexes.shape)

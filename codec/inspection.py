@@ -52,19 +52,16 @@ class Latents:
 
 def latents_of(model, x, quality: float, size: tuple[int, int]) -> Latents:
     """Code the padded image tensor ``x`` and return its :class:`Latents`."""
-    import torch
-
     y = model.analyse(x, quality)
     streams = model.code_latents(y)  # the real coding, so shapes and symbols match the file
-    z_symbols = model.z_tables.decode(streams.z_bytes, model._z_indexes(streams.z_shape))
-    params = model.entropy_parameters(torch.from_numpy(z_symbols)[None])
-    idx = params.indexes[0].numpy()
-    y_symbols = model.y_tables.decode(streams.y_bytes, idx)
-    means = params.means_fixed[0].numpy().astype(np.float64) / 2**ACT_BITS
+    z_decoded, y_decoded, params = model.decode_symbols(streams)
+    z_symbols, y_symbols = z_decoded[0].cpu().numpy(), y_decoded[0].cpu().numpy()
+    idx = params.indexes[0].cpu().numpy()
+    means = params.means_fixed[0].cpu().numpy().astype(np.float64) / 2**ACT_BITS
     z_med = model.z_medians_fixed.numpy().astype(np.float64)[:, None, None] / 2**ACT_BITS
     return Latents(
         y=y_symbols + means, z=z_symbols + z_med, y_symbols=y_symbols, z_symbols=z_symbols,
-        means=means, scales=params.scales_fixed[0].numpy().astype(np.float64) / 2**ACT_BITS,
+        means=means, scales=params.scales_fixed[0].cpu().numpy().astype(np.float64) / 2**ACT_BITS,
         scale_indexes=idx,
         y_bits=model.y_tables.bits(y_symbols, idx),
         z_bits=model.z_tables.bits(z_symbols, model._z_indexes(tuple(z_symbols.shape))),

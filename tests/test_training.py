@@ -78,6 +78,28 @@ def test_train_resume_export_and_code(folder, tmp_path):
     assert (y_hat.float() - y).abs().max() <= 0.5 + 1e-3  # rounding around exact means
 
 
+def test_context_run_resumes_with_its_architecture_and_exports(folder, tmp_path):
+    """A checkerboard run resumed without ``--context`` keeps its context model."""
+    import dataclasses
+
+    out = tmp_path / "run"
+    cfg = TrainConfig(data=str(folder), out=str(out), steps=2, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1)
+    train(cfg, dataclasses.replace(TINY, context="checkerboard"))
+    cfg.steps = 3
+    train(cfg, TINY)  # the command line's default architecture: the checkpoint's wins
+    state = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 3 and state["model_config"]["context"] == "checkerboard"
+    assert state["model"]["context.fuse.2.weight"].abs().sum() > 0  # the correction learnt
+
+    from aecodec.training.export import export_checkpoint
+    export_checkpoint(out / "checkpoint.pt", tmp_path / "m.safetensors")
+    coder = model_from_bytes((tmp_path / "m.safetensors").read_bytes())
+    assert coder.has_context
+    y = coder.analyse(torch.rand(1, 3, 64, 64), 50.0)
+    assert (coder.decode_latents(coder.code_latents(y)).float() - y).abs().max() <= 0.5 + 1e-3
+
+
 def test_distributed_two_processes_match_one(folder, tmp_path):
     """torchrun with 2 gloo processes: the logged loss matches a 1-process run within 2 %."""
     import json

@@ -6,8 +6,14 @@
     synthesise(ŷ, quality)           → x̂, float
 
 ``code_latents`` and ``decode_latents`` share :meth:`entropy_parameters`, which
-runs the integer hyper-synthesis, so the symbols' coding parameters are
-bit-identical in encoder and decoder. The transforms ``g_a`` and ``g_s`` run in
+runs the integer hyper-synthesis, and (models with a checkerboard context,
+:mod:`aecodec.models.context`) :meth:`context_parameters`, which runs the
+integer context network on the decoded anchors; so the symbols' coding
+parameters are bit-identical in encoder and decoder.
+
+Order of ŷ's symbols in its stream: hyperprior models code them in (channel,
+row, column) order; context models code every anchor first, then every
+non-anchor, each half in (channel, row, column) order. The transforms ``g_a`` and ``g_s`` run in
 bfloat16 where the hardware computes it natively (as the model was trained) and
 in float32 elsewhere (:func:`transform_precision`); neither decides how a symbol
 is coded, so the choice changes pixels by a fraction of a level, never ŷ (see
@@ -28,6 +34,7 @@ from .. import kernels
 from ..entropy import CdfTables
 from ..errors import InvalidInputError
 from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
+from .context import anchor_mask
 from .fixed_point import ACT_BITS, FixedLayer, run_fixed
 
 
@@ -78,7 +85,8 @@ class CodecModel(nn.Module):
 
     def __init__(self, n: int, m: int, levels: int, hs_layers: list[FixedLayer],
                  z_tables: CdfTables, z_medians_fixed: Tensor, y_tables: CdfTables,
-                 scale_thresholds: Tensor) -> None:
+                 scale_thresholds: Tensor, context_layers: list[FixedLayer] | None = None,
+                 fuse_layers: list[FixedLayer] | None = None) -> None:
         super().__init__()
         self.n, self.m, self.levels = n, m, levels
         self.g_a = transforms.analysis(n, m)
@@ -87,6 +95,10 @@ class CodecModel(nn.Module):
         self.log_gain = nn.Parameter(torch.zeros(levels, m), requires_grad=False)
         self.log_inverse_gain = nn.Parameter(torch.zeros(levels, m), requires_grad=False)
         self.hs_layers = hs_layers
+        #: Checkerboard context (None: plain hyperprior): the 5×5 context convolution and
+        #: the fusion layers, integer like ``hs_layers``.
+        self.context_layers = context_layers
+        self.fuse_layers = fuse_layers
         self.z_tables = z_tables
         self.z_medians_fixed = z_medians_fixed.to(torch.int64)  # [n]
         self.y_tables = y_tables
@@ -142,10 +154,7 @@ class CodecModel(nn.Module):
     def entropy_parameters(self, z_symbols: Tensor) -> EntropyParameters:
         """Exact scale indexes and means of ŷ from the integer z symbols ``[1, n, h, w]``."""
         z_fixed = z_symbols.to(torch.int64) * 2**ACT_BITS + self.z_medians_fixed[None, :, None, None]
-        params = run_fixed(self.hs_layers, z_fixed)
-        scales_fixed, means_fixed = params.chunk(2, dim=1)
-        return EntropyParameters(kernels.scale_index(scales_fixed, self.scale_thresholds), means_fixed,
-                                 scales_fixed)
+        return self._coding_parameters(run_fixed(self.hs_layers, z_fixed))
 
     def _z_indexes(self, shape: tuple[int, int, int]) -> np.ndarray:
         c, h, w = shape
@@ -156,6 +165,50 @@ class CodecModel(nn.Module):
         """The integer hyper-latent symbols ``ẑ − median`` of a gained latent ``y``."""
         medians = self.z_medians_fixed.to(torch.float64)[None, :, None, None] / 2**ACT_BITS
         return kernels.quantize(self.h_a(y), medians)
+
+    @property
+    def has_context(self) -> bool:
+        return self.context_layers is not None
+
+    def _coding_parameters(self, params_fixed: Tensor) -> EntropyParameters:
+        scales_fixed, means_fixed = params_fixed.chunk(2, dim=1)
+        return EntropyParameters(kernels.scale_index(scales_fixed, self.scale_thresholds), means_fixed,
+                                 scales_fixed)
+
+    @torch.no_grad()
+    def context_parameters(self, params: EntropyParameters, anchors_fixed: Tensor) -> EntropyParameters:
+        """Parameters of every ŷ element once the anchors are known (context models).
+
+        ``anchors_fixed``: ŷ on the 2**-8 grid (int64) with non-anchors zero. Anchors
+        keep the hyperprior's ``params``; non-anchors get them plus the exact
+        integer correction of :class:`~aecodec.models.context.CheckerboardContext`.
+        """
+        base = torch.cat([params.scales_fixed, params.means_fixed], dim=1)
+        context = run_fixed(self.context_layers, anchors_fixed)
+        correction = run_fixed(self.fuse_layers, torch.cat([base, context], dim=1))
+        anchors = anchor_mask(base.shape[2], base.shape[3], base.device)
+        return self._coding_parameters(torch.where(anchors, base, base + correction))
+
+    @torch.no_grad()
+    def quantize_latents(self, y: Tensor, z_symbols: Tensor) -> tuple[Tensor, EntropyParameters]:
+        """The integer symbols of ``y`` and the exact parameters each is coded with."""
+        params = self.entropy_parameters(z_symbols)
+        y_symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
+        if not self.has_context:
+            return y_symbols, params
+        anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
+        anchors_fixed = (y_symbols * 2**ACT_BITS + params.means_fixed) * anchors
+        full = self.context_parameters(params, anchors_fixed)
+        second = kernels.quantize(y, full.means_fixed.to(torch.float64) / 2**ACT_BITS)
+        return torch.where(anchors, y_symbols, second), full
+
+    def _halves(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Boolean ``(anchors, non-anchors)`` masks over a ``(c, h, w)`` latent, or None."""
+        if not self.has_context:
+            return None
+        c, h, w = shape
+        anchors = np.broadcast_to(anchor_mask(h, w).numpy()[0], (c, h, w))
+        return anchors, ~anchors
 
     @torch.no_grad()
     def code_latents(self, y: Tensor, z_symbols: Tensor | None = None) -> LatentStreams:
@@ -168,19 +221,40 @@ class CodecModel(nn.Module):
             z_symbols = self.hyper_symbols(y)
         z_shape = tuple(z_symbols.shape[1:])
         z_bytes = self.z_tables.encode(z_symbols.cpu().numpy(), self._z_indexes(z_shape))
-        params = self.entropy_parameters(z_symbols)
-        y_symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
-        y_bytes = self.y_tables.encode(y_symbols.cpu().numpy(), params.indexes.cpu().numpy())
+        y_symbols, params = self.quantize_latents(y, z_symbols)
+        symbols, indexes = y_symbols[0].cpu().numpy(), params.indexes[0].cpu().numpy()
+        halves = self._halves(symbols.shape)
+        if halves is not None:
+            symbols = np.concatenate([symbols[half] for half in halves])
+            indexes = np.concatenate([indexes[half] for half in halves])
+        y_bytes = self.y_tables.encode(symbols, indexes)
         return LatentStreams(z_shape, tuple(y_symbols.shape[1:]), z_bytes, y_bytes)
 
     # -- decoder ---------------------------------------------------------
     @torch.no_grad()
+    def decode_symbols(self, streams: LatentStreams) -> tuple[Tensor, Tensor, EntropyParameters]:
+        """Entropy-decode ``(z_symbols, y_symbols, parameters of ŷ)``, each ``[1, …]``."""
+        z_symbols = torch.from_numpy(self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape)))
+        params = self.entropy_parameters(z_symbols[None].to(self.device))
+        stream = self.y_tables.stream(streams.y_bytes)
+        halves = self._halves(streams.y_shape)
+        if halves is None:
+            y_symbols = torch.from_numpy(stream.decode(params.indexes[0].cpu().numpy()))
+            return z_symbols[None], y_symbols[None].to(self.device), params
+        anchors, others = halves
+        symbols = np.zeros(streams.y_shape, dtype=np.int64)
+        symbols[anchors] = stream.decode(params.indexes[0].cpu().numpy()[anchors])
+        first = torch.from_numpy(symbols)[None].to(self.device)
+        anchors_fixed = (first * 2**ACT_BITS + params.means_fixed) * torch.from_numpy(anchors.copy()).to(self.device)
+        params = self.context_parameters(params, anchors_fixed)
+        symbols[others] = stream.decode(params.indexes[0].cpu().numpy()[others])
+        return z_symbols[None], torch.from_numpy(symbols)[None].to(self.device), params
+
+    @torch.no_grad()
     def decode_latents(self, streams: LatentStreams) -> Tensor:
         """Entropy-decode ŷ exactly; returns float64 ``[1, m, h, w]`` on the 2**-8 grid."""
-        z_symbols = self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape))
-        params = self.entropy_parameters(torch.from_numpy(z_symbols)[None].to(self.device))
-        y_symbols = self.y_tables.decode(streams.y_bytes, params.indexes[0].cpu().numpy())
-        y_fixed = torch.from_numpy(y_symbols)[None].to(self.device) * 2**ACT_BITS + params.means_fixed
+        _, y_symbols, params = self.decode_symbols(streams)
+        y_fixed = y_symbols * 2**ACT_BITS + params.means_fixed
         return y_fixed.to(torch.float64) / 2**ACT_BITS
 
     @torch.no_grad()
@@ -200,8 +274,12 @@ class CodecModel(nn.Module):
 
         other = copy.deepcopy(self).to(device)
         other.precision = transform_precision(device)
-        other.hs_layers = [replace(l, weight=l.weight.to(device), bias=l.bias.to(device))
-                           for l in self.hs_layers]
+        def move(layers):
+            return None if layers is None else [
+                replace(l, weight=l.weight.to(device), bias=l.bias.to(device)) for l in layers]
+
+        other.hs_layers = move(self.hs_layers)
+        other.context_layers, other.fuse_layers = move(self.context_layers), move(self.fuse_layers)
         other.z_medians_fixed = self.z_medians_fixed.to(device)
         other.scale_thresholds = self.scale_thresholds.to(device)
         return other

@@ -62,7 +62,8 @@ def quantize_layer(kind: str, weight: Tensor, bias: Tensor, stride: int, padding
                    output_padding: int, relu: bool) -> FixedLayer:
     """Snap a float layer onto the integer grid (done once, at export)."""
     peak = float(weight.abs().max())
-    shift = WEIGHT_BITS - max(0, int(torch.tensor(peak).log2().ceil()))
+    magnitude = int(torch.tensor(peak).log2().ceil()) if peak > 0 else 0  # all-zero: any shift
+    shift = WEIGHT_BITS - max(0, magnitude)
     w_int = torch.round(weight.double() * 2.0**shift).long()
     b_int = torch.round(bias.double() * 2.0 ** (shift + ACT_BITS)).long()
     return FixedLayer(kind, w_int, b_int, shift, stride, padding, output_padding, relu)

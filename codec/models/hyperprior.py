@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from compressai.entropy_models import EntropyBottleneck, GaussianConditional
 
 from . import transforms
+from .context import CHECKERBOARD, NO_CONTEXT, CheckerboardContext, anchor_mask
 
 #: Lower bound on the Gaussian scale parameter (as in CompressAI).
 SCALE_MIN = 0.11
@@ -35,6 +36,8 @@ class ModelConfig:
     n: int = 128
     m: int = 192
     lambdas: tuple[float, ...] = (0.0018, 0.0040, 0.0088, 0.0193, 0.0425, 0.0932)
+    #: ``"none"`` or ``"checkerboard"`` (:mod:`aecodec.models.context`).
+    context: str = NO_CONTEXT
 
     @property
     def levels(self) -> int:
@@ -67,6 +70,9 @@ class VariableRateHyperprior(nn.Module):
         self.h_s = transforms.hyper_synthesis(n, m)
         self.entropy_bottleneck = EntropyBottleneck(n)
         self.gaussian_conditional = GaussianConditional(None, scale_bound=SCALE_MIN)
+        if config.context not in (NO_CONTEXT, CHECKERBOARD):
+            raise ValueError(f"unknown context model {config.context!r}")
+        self.context = CheckerboardContext(m) if config.context == CHECKERBOARD else None
         # Initial gains follow the high-rate rule: step size ∝ 1/sqrt(λ).
         mid = math.log(config.lambdas[levels // 2])
         init = torch.tensor([0.5 * (math.log(lam) - mid) for lam in config.lambdas])
@@ -105,6 +111,13 @@ class VariableRateHyperprior(nn.Module):
         z_hat = _ste_round(z - medians) + medians
         with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             params = self.h_s(z_hat).float()
+        if self.context is not None:
+            anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
+            anchor_means = params.chunk(2, dim=1)[1]
+            y_anchors = (_ste_round(y - anchor_means) + anchor_means) * anchors
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
+                correction = self.context(y_anchors, params).float()
+            params = params + correction * ~anchors
         scales, means = params.chunk(2, dim=1)
         _, y_likelihoods = self.gaussian_conditional(y, scales, means=means)
         y_hat = _ste_round(y - means) + means

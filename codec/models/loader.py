@@ -32,6 +32,18 @@ def _tables(tensors: dict, prefix: str) -> CdfTables:
                      tensors[f"{prefix}.offset"].numpy().astype(np.int32))
 
 
+def _fixed_layers(tensors: dict, config: dict, prefix: str) -> list[FixedLayer]:
+    """The integer network ``prefix`` (``h_s``, ``cx``, ``cf``), bounds checked."""
+    layers = [
+        FixedLayer(spec["kind"], tensors[f"{prefix}.{i}.weight"].long(),
+                   tensors[f"{prefix}.{i}.bias"].long(), spec["shift"], spec["stride"],
+                   spec["padding"], spec["output_padding"], spec["relu"])
+        for i, spec in enumerate(config[prefix])
+    ]
+    check_bounds(layers)
+    return layers
+
+
 def model_from_bytes(data: bytes) -> CodecModel:
     """Build a :class:`CodecModel` from the bytes of an exported safetensors file."""
     try:
@@ -39,17 +51,17 @@ def model_from_bytes(data: bytes) -> CodecModel:
         header_len = int.from_bytes(data[:8], "little")
         meta = json.loads(data[8:8 + header_len])["__metadata__"]
         config = json.loads(meta["config"])
+        context = config.get("context", "none")
+        if context not in ("none", "checkerboard"):
+            raise WeightsError(f"weights need the {context!r} context model, which this version "
+                               "of aecodec does not have; upgrade aecodec")
+        integer = {prefix: _fixed_layers(tensors, config, prefix)
+                   for prefix in (("h_s", "cx", "cf") if context == "checkerboard" else ("h_s",))}
     except (SafetensorError, KeyError, ValueError) as exc:
         raise WeightsError(f"unreadable weights file: {exc}") from None
-    layers = [
-        FixedLayer(spec["kind"], tensors[f"h_s.{i}.weight"].long(), tensors[f"h_s.{i}.bias"].long(),
-                   spec["shift"], spec["stride"], spec["padding"], spec["output_padding"], spec["relu"])
-        for i, spec in enumerate(config["h_s"])
-    ]
-    check_bounds(layers)
-    model = CodecModel(config["n"], config["m"], config["levels"], layers,
+    model = CodecModel(config["n"], config["m"], config["levels"], integer["h_s"],
                        _tables(tensors, "z"), tensors["z.medians_fixed"], _tables(tensors, "y"),
-                       tensors["y.scale_thresholds"])
+                       tensors["y.scale_thresholds"], integer.get("cx"), integer.get("cf"))
     float_state = {k: v.float() for k, v in tensors.items()
                    if k.split(".")[0] in ("g_a", "g_s", "h_a", "log_gain", "log_inverse_gain")}
     missing, unexpected = model.load_state_dict(float_state, strict=False)

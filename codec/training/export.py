@@ -6,6 +6,8 @@ What is written (and never recomputed at load time):
 * ``log_gain``, ``log_inverse_gain``: the rate levels' channel gains (fp32);
 * ``h_s.{i}.weight`` / ``h_s.{i}.bias``: the integer hyper-synthesis
   (:mod:`aecodec.models.fixed_point`), with each layer's shift in the metadata;
+* ``cx.0.*`` and ``cf.{i}.*`` (checkerboard context models only): the integer
+  context convolution and fusion layers (:mod:`aecodec.models.context`);
 * ``z.*``: the factorized prior's quantized CDFs and its medians on the 2**-8 grid;
 * ``y.*``: the Gaussian scale table's quantized CDFs and the integer thresholds
   that choose a table row from a fixed-point scale.
@@ -31,9 +33,9 @@ from ..models.hyperprior import SCALE_MIN, ModelConfig, VariableRateHyperprior
 SCALE_TABLE = torch.exp(torch.linspace(math.log(SCALE_MIN), math.log(256.0), 64))
 
 
-def _hs_layers(model: VariableRateHyperprior):
+def fixed_layers(mods: list[torch.nn.Module]):
+    """Integer layers (and their metadata specs) of a conv/deconv/ReLU sequence."""
     layers, specs = [], []
-    mods = list(model.h_s)
     for i, mod in enumerate(mods):
         if not isinstance(mod, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
             continue
@@ -50,6 +52,15 @@ def _hs_layers(model: VariableRateHyperprior):
     return layers, specs
 
 
+def _integer_networks(model: VariableRateHyperprior) -> dict[str, list[torch.nn.Module]]:
+    """The networks shipped as integers, by tensor prefix (``h_s``; ``cx``/``cf`` with a context)."""
+    nets = {"h_s": list(model.h_s)}
+    if model.context is not None:
+        nets["cx"] = [model.context.context]
+        nets["cf"] = list(model.context.fuse)
+    return nets
+
+
 def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) -> bytes:
     """Serialize a trained model to safetensors bytes (deterministic for given weights)."""
     model = model.float().eval()
@@ -61,10 +72,12 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
             tensors[name] = value.float() if is_gdn else value.half()
     tensors["log_gain"] = model.log_gain.detach().float()
     tensors["log_inverse_gain"] = model.log_inverse_gain.detach().float()
-    layers, specs = _hs_layers(model)
-    for i, layer in enumerate(layers):
-        tensors[f"h_s.{i}.weight"] = layer.weight.to(torch.int32)
-        tensors[f"h_s.{i}.bias"] = layer.bias.to(torch.int64)
+    integer_specs = {}
+    for prefix, mods in _integer_networks(model).items():
+        layers, integer_specs[prefix] = fixed_layers(mods)
+        for i, layer in enumerate(layers):
+            tensors[f"{prefix}.{i}.weight"] = layer.weight.to(torch.int32)
+            tensors[f"{prefix}.{i}.bias"] = layer.bias.to(torch.int64)
     z = factorized_tables(model.entropy_bottleneck)
     medians = model.entropy_bottleneck.quantiles[:, 0, 1].detach().double()
     tensors["z.medians_fixed"] = torch.round(medians * 2**ACT_BITS).to(torch.int64)
@@ -77,7 +90,9 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
     tensors["y.scale_thresholds"] = thresholds
     config = {"architecture": "mean-scale-hyperprior-vr", "n": model.config.n, "m": model.config.m,
               "levels": model.config.levels, "lambdas": list(model.config.lambdas),
-              "act_bits": ACT_BITS, "h_s": specs}
+              "act_bits": ACT_BITS, **integer_specs}
+    if model.context is not None:
+        config["context"] = model.config.context
     meta = {"config": json.dumps(config, sort_keys=True)}
     if provenance:
         meta["provenance"] = json.dumps(provenance, sort_keys=True)

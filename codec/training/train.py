@@ -110,14 +110,18 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
 
     t = load_file(path)
     header = json.loads(Path(path).read_bytes()[8:8 + int.from_bytes(Path(path).read_bytes()[:8], "little")])
-    specs = json.loads(header["__metadata__"]["config"])["h_s"]
+    config = json.loads(header["__metadata__"]["config"])
     state = {k: v.float() for k, v in t.items() if k.split(".")[0] in ("g_a", "g_s", "h_a")}
     state["log_gain"], state["log_inverse_gain"] = t["log_gain"], t["log_inverse_gain"]
-    convs = [m for m in model.h_s if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    integer = {"h_s": model.h_s}
+    if model.context is not None and "cx" in config:  # else the context starts afresh
+        integer.update(cx=[model.context.context], cf=model.context.fuse)
     with torch.no_grad():
-        for i, (mod, spec) in enumerate(zip(convs, specs)):
-            mod.weight.copy_(t[f"h_s.{i}.weight"].double() * 2.0 ** -spec["shift"])
-            mod.bias.copy_(t[f"h_s.{i}.bias"].double() * 2.0 ** -(spec["shift"] + 8))
+        for prefix, mods in integer.items():
+            convs = [m for m in mods if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+            for i, (mod, spec) in enumerate(zip(convs, config[prefix])):
+                mod.weight.copy_(t[f"{prefix}.{i}.weight"].double() * 2.0 ** -spec["shift"])
+                mod.bias.copy_(t[f"{prefix}.{i}.bias"].double() * 2.0 ** -(spec["shift"] + 8))
     model.load_state_dict(state, strict=False)
 
 
@@ -169,8 +173,11 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     sampler = CropSampler(Path(cfg.data), names, cfg.crop, seed=cfg.seed)
     level_rng = torch.Generator().manual_seed(cfg.seed + 1)  # same draws on every rank
     noise_rng = torch.Generator().manual_seed(cfg.seed + 2)
-    model = VariableRateHyperprior(model_config)
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
+    if state and "model_config" in state:  # a resumed run keeps its architecture
+        model_config = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in state["model_config"].items()})
+    model = VariableRateHyperprior(model_config)
     opt, aux_opt = _optimizers(model, cfg, len(state["opt"]["param_groups"]) if state else 2)
     step, cpu_seconds = 0, 0.0
     if state:
@@ -292,8 +299,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-autocast", dest="autocast", action="store_false")
     p.add_argument("--transform-channels", dest="n", type=int, default=ModelConfig.n, help="N")
     p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m, help="M")
+    p.add_argument("--context", default=ModelConfig.context, choices=["none", "checkerboard"],
+                   help="context model of ŷ (checkerboard: two-pass, see aecodec.models.context)")
     a = vars(p.parse_args(argv))
-    model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"))
+    model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"))
     train(TrainConfig(**a), model_config)
 
 
