@@ -44,11 +44,12 @@ def _jxl(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
     return _pillow("JXL")(image, setting)
 
 
-def _aecodec(effort: int = 0) -> Callable[[Image.Image, float], tuple[int, np.ndarray]]:
+def _aecodec(effort: int = 0,
+             model: int | None = None) -> Callable[[Image.Image, float], tuple[int, np.ndarray]]:
     def code(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
         import aecodec
 
-        data = aecodec.encode(image, quality=setting, effort=effort)
+        data = aecodec.encode(image, quality=setting, effort=effort, model=model)
         return len(data), np.asarray(aecodec.decode(data).convert("RGB"))
     return code
 
@@ -57,6 +58,9 @@ AECODEC = Codec("aecodec", (10, 25, 40, 55, 70, 85, 95), _aecodec())
 #: The same sweep with the encoder refining the latents (``effort=1``/``2``); decoder unchanged.
 AECODEC_EFFORT = {f"aecodec-e{e}": Codec(f"aecodec (effort {e})", AECODEC.settings, _aecodec(e))
                   for e in (1, 2)}
+#: Earlier shipped models (``aecodec-m4`` …), to measure a new model against them in one run.
+AECODEC_MODELS = {f"aecodec-m{m}": Codec(f"aecodec (model {m})", AECODEC.settings, _aecodec(model=m))
+                  for m in (2, 4)}
 CLASSIC = {
     "jpeg": Codec("JPEG", (10, 20, 30, 40, 50, 60, 70, 80, 90, 95), _pillow("JPEG")),
     "webp": Codec("WebP", (5, 15, 30, 50, 70, 85, 97), _pillow("WEBP", method=6)),
@@ -66,4 +70,4 @@ CLASSIC = {
                       "compression ratio"),
     "jxl": Codec("JPEG XL", (10, 25, 40, 55, 70, 85, 95), _jxl),
 }
-ALL = {"aecodec": AECODEC, **AECODEC_EFFORT, **CLASSIC}
+ALL = {"aecodec": AECODEC, **AECODEC_EFFORT, **AECODEC_MODELS, **CLASSIC}

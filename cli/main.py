@@ -107,7 +107,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
     with _progress("compress") as progress:
         data = aecodec.encode(source, quality=a.quality, bpp=a.bpp, size=a.size, psnr=a.psnr,
                               device=a.device, progress=progress, denoise=a.denoise,
-                              effort=a.effort)
+                              effort=a.effort, model=a.model)
     _write_output(out, data, a.input, a.force)
     if out != "-":
         h = aecodec.read_header(data)
@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-e", "--effort", type=int, choices=sorted(aecodec.EFFORT_LEVELS), default=0,
                    help="encoder effort: 0 fastest (default); 1, 2 refine the latents for this "
                         "image (smaller files, higher PSNR, many times slower to encode)")
+    c.add_argument("-m", "--model", type=int, default=None,
+                   help="shipped model id to code with (default: the newest; see `aecodec models`); "
+                        "an older id lets earlier aecodec versions decode the file")
     c.set_defaults(func=cmd_compress)
     d = sub.add_parser("decompress", help=".aec → image (PNG unless -o names another format)")
     d.add_argument("input", help=".aec file, or - for stdin")

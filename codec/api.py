@@ -16,6 +16,7 @@ import os
 import warnings
 import tempfile
 import zlib
+from numbers import Integral
 from pathlib import Path
 from typing import Callable
 
@@ -197,7 +198,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
            size: int | str | None = None, psnr: float | None = None,
            tile_size: int = DEFAULT_TILE_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS,
            device: str = "cpu", progress: Progress | None = None, denoise: bool = False,
-           effort: int = 0) -> bytes:
+           effort: int = 0, model: int | None = None) -> bytes:
     """Compress an image to aecodec bytes.
 
     Args:
@@ -227,6 +228,10 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
             unchanged. With a rate target the search runs without refinement
             and the chosen quality is refined once (kept if it still meets
             the target). Not with ``denoise``.
+        model: code with this shipped model id instead of the default (see
+            ``aecodec models``), e.g. an older id so that earlier aecodec
+            versions, which do not ship the newest model, can decode the file.
+            Not with ``denoise``.
 
     Returns:
         The complete ``.aec`` file as bytes.
@@ -248,7 +253,10 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
                                  ("psnr", psnr)) if v is not None}
     if len(targets) > 1:
         raise InvalidInputError(f"give one of quality, bpp, size, psnr (got {', '.join(targets)})")
-    model_id = _denoise_model() if denoise else DEFAULT_MODEL_ID
+    model_id = _denoise_model() if denoise else _model_choice(model)
+    if denoise and model is not None:
+        raise InvalidInputError("model cannot be combined with denoise, which picks the "
+                                f"de-noising model (id {model_id}); give one or the other")
     if denoise and refine.check_effort(effort):
         raise InvalidInputError("effort > 0 cannot be combined with denoise: refinement fits the "
                                 "noisy pixels and would code the noise; use one or the other")
@@ -285,6 +293,16 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
     if size is not None and len(refined) > limit or psnr is not None and job.psnr(q, True) < target_psnr:
         return job.file(q, False)
     return refined
+
+
+def _model_choice(model: object) -> int:
+    """``model`` (None: the default) as a shipped model id, or ``InvalidInputError``."""
+    if model is None:
+        return DEFAULT_MODEL_ID
+    if isinstance(model, bool) or not isinstance(model, Integral) or int(model) not in registry.MODELS:
+        raise InvalidInputError(f"model must be a shipped model id {sorted(registry.MODELS)} "
+                                f"(see `aecodec models`), got {model!r}")
+    return int(model)
 
 
 def _denoise_model() -> int:

@@ -139,3 +139,19 @@ def test_version_matches_the_package_metadata(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"aecodec {declared}"
+
+
+def test_model_option_codes_with_an_older_shipped_model(photo, capsys):
+    from aecodec.models.registry import DEFAULT_MODEL_ID
+
+    older = min(m for m in aecodec.models.registry.MODELS if m != DEFAULT_MODEL_ID)
+    assert main(["compress", str(photo), "-m", str(older), "-o", str(photo.with_suffix(".old.aec"))]) == 0
+    data = photo.with_suffix(".old.aec").read_bytes()
+    assert aecodec.read_header(data).model_id == older
+    assert aecodec.decode(data).size == (64, 48)
+    capsys.readouterr()
+    assert main(["compress", str(photo), "-m", "99", "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "model" in err and "99" in err and "Traceback" not in err
+    with pytest.raises(aecodec.InvalidInputError, match="denoise"):
+        aecodec.encode(photo, model=older, denoise=True)
