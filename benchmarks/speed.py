@@ -82,6 +82,10 @@ def count_macs(model, height: int = 512, width: int = 768) -> dict:
         if layer.kind == "deconv":
             zh, zw = zh * layer.stride, zw * layer.stride
     counts["h_s"] = hs
+    if model.has_context:  # stride-1 integer convolutions at ŷ's resolution
+        counts["context (cx + cf)"] = sum(
+            l.weight.numel() * (height // 16) * (width // 16)
+            for l in model.context_layers + model.fuse_layers)
     return {k: v / (height * width) for k, v in counts.items()}
 
 
@@ -122,16 +126,25 @@ def worker_aecodec(images, runs: int) -> dict:
     z_sym = torch.from_numpy(model.z_tables.decode(s.z_bytes, model._z_indexes(s.z_shape)))[None]
     y_hat = model.decode_latents(s)
     data = aecodec.encode(im, quality=QUALITY)
+    context = 0.0  # the context network runs once per encode and once per decode
+    if model.has_context:
+        from aecodec.models.context import anchor_mask
+
+        base = model.entropy_parameters(z_sym)
+        symbols, _ = model.quantize_latents(y, z_sym)
+        anchors = (symbols * 256 + base.means_fixed) * anchor_mask(*y.shape[2:])
+        context = _median_time(lambda: model.context_parameters(base, anchors), runs)
     parts = {
         "analysis g_a": _median_time(lambda: model.analyse(x, QUALITY), runs),
         "synthesis g_s": _median_time(lambda: model.synthesise(y_hat, QUALITY), runs),
         "hyper-analysis h_a": _median_time(lambda: model.h_a(y), runs),
         "exact hyper-synthesis h_s": _median_time(lambda: model.entropy_parameters(z_sym), runs),
+        **({"exact context model (cx + cf)": context} if model.has_context else {}),
         "entropy coding (quantize + rANS encode, both streams)": _median_time(
             lambda: model.code_latents(y), runs)
-        - _median_time(lambda: (model.h_a(y), model.entropy_parameters(z_sym)), runs),
+        - _median_time(lambda: (model.h_a(y), model.entropy_parameters(z_sym)), runs) - context,
         "entropy decoding (rANS decode + dequantize)": _median_time(lambda: model.decode_latents(s), runs)
-        - _median_time(lambda: model.entropy_parameters(z_sym), runs),
+        - _median_time(lambda: model.entropy_parameters(z_sym), runs) - context,
         "container parse + CRC": _median_time(lambda: aecodec.read_header(data), runs),
     }
     return {"images": per_image, "breakdown_s": parts, "macs_per_pixel": count_macs(model),

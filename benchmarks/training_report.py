@@ -38,6 +38,7 @@ def main(argv=None) -> None:
              "cpu_hours": export.get("total_cpu_hours", export["cpu_hours"]),
              "parent": export.get("parent", {}).get("export"),
              "recipe": {k: export.get("train_config", {}).get(k) for k in ("steps", "batch", "crop", "lr")},
+             "context": export.get("model_config", {}).get("context", "none"),
              "rd_commit": rd["provenance"]["git_commit"],
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
                                     for k in bd if k != "aecodec"}}
@@ -69,6 +70,8 @@ def main(argv=None) -> None:
         b = e["kodak_bd_rate_psnr"]
         r = e.get("recipe") or {}
         recipe = f"{r.get('steps')} × {r.get('batch')} × {r.get('crop')}², {r.get('lr')}" if r else "—"
+        if e.get("context", "none") != "none":
+            recipe += f", {e['context']} context"
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")

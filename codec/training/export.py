@@ -26,7 +26,7 @@ import torch
 from safetensors.torch import save
 
 from ..entropy import factorized_tables, gaussian_tables
-from ..models.fixed_point import ACT_BITS, check_bounds, quantize_layer
+from ..models.fixed_point import ACT_BITS, WEIGHT_BITS, check_bounds, quantize_layer
 from ..models.hyperprior import SCALE_MIN, ModelConfig, VariableRateHyperprior
 
 #: The Gaussian scale table (as CompressAI's): 64 log-spaced scales 0.11 … 256.
@@ -76,7 +76,10 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
     for prefix, mods in _integer_networks(model).items():
         layers, integer_specs[prefix] = fixed_layers(mods)
         for i, layer in enumerate(layers):
-            tensors[f"{prefix}.{i}.weight"] = layer.weight.to(torch.int32)
+            # |W| ≤ 2**WEIGHT_BITS fits int16 (files of models 1–4 hold int32; readers take either)
+            if int(layer.weight.abs().max()) > 2**WEIGHT_BITS:
+                raise ValueError(f"{prefix}.{i}: integer weights exceed {WEIGHT_BITS} bits")
+            tensors[f"{prefix}.{i}.weight"] = layer.weight.to(torch.int16)
             tensors[f"{prefix}.{i}.bias"] = layer.bias.to(torch.int64)
     z = factorized_tables(model.entropy_bottleneck)
     medians = model.entropy_bottleneck.quantiles[:, 0, 1].detach().double()
@@ -112,7 +115,8 @@ def export_checkpoint(checkpoint: Path, out: Path, parent: Path | None = None) -
     model = VariableRateHyperprior(config)
     model.load_state_dict(state["model"])
     provenance = {"steps": state["step"], "cpu_hours": round(state["cpu_seconds"] / 3600, 3),
-                  "train_config": state.get("train_config", {})}
+                  "train_config": state.get("train_config", {}),
+                  "model_config": state["model_config"]}
     provenance["total_steps"], provenance["total_cpu_hours"] = provenance["steps"], provenance["cpu_hours"]
     if parent is not None:
         up = json.loads(Path(parent).read_text())
