@@ -7,7 +7,7 @@ shipped tables and rANS coder:
 
 * **exact**: the shipped path — integer hyper-synthesis, scales and means on
   the 2⁻⁸ grid, integer scale-index choice;
-* **float**: the same hyper-synthesis weights run as a float32 network, with
+* **float**: the same hyper-synthesis (and context) weights run as float32 networks, with
   unrounded means and a float scale-index choice (what a plain hyperprior codec
   does; it is *not* reproducible across machines, so it is measured in one
   process only).
@@ -42,11 +42,27 @@ def _float_path(model, y: torch.Tensor) -> tuple[int, torch.Tensor]:
     z_sym = torch.floor(z.double() - med + 0.5).long()
     z_bytes = model.z_tables.encode(z_sym.numpy(), model._z_indexes(tuple(z_sym.shape[1:])))
     z_fixed = z_sym * 2**ACT_BITS + model.z_medians_fixed[None, :, None, None]
-    scales, means = run_float(model.hs_layers, z_fixed).chunk(2, dim=1)
+    params = run_float(model.hs_layers, z_fixed)
+    scales, means = params.chunk(2, dim=1)
+    y_sym = torch.floor(y.double() - means.double() + 0.5).long()
+    order = None
+    if model.has_context:  # the same two passes, in float
+        from aecodec.models.context import anchor_mask
+
+        anchors = anchor_mask(*y.shape[2:])
+        values = (y_sym.double() + means.double()) * anchors * 2**ACT_BITS
+        context = run_float(model.context_layers, values)
+        correction = run_float(model.fuse_layers, torch.cat([params, context], 1) * 2**ACT_BITS)
+        scales, means = torch.where(anchors, params, params + correction).chunk(2, dim=1)
+        y_sym = torch.where(anchors, y_sym, torch.floor(y.double() - means.double() + 0.5).long())
+        order = anchors.expand_as(y_sym)[0].numpy()
     thresholds = model.scale_thresholds.double() / 2**ACT_BITS
     idx = torch.searchsorted(thresholds, scales.double().contiguous(), right=False)
-    y_sym = torch.floor(y.double() - means.double() + 0.5).long()
-    y_bytes = model.y_tables.encode(y_sym.numpy(), idx.numpy())
+    symbols, indexes = y_sym[0].numpy(), idx[0].numpy()
+    if order is not None:  # anchors first, as the exact path codes them
+        symbols = np.concatenate([symbols[order], symbols[~order]])
+        indexes = np.concatenate([indexes[order], indexes[~order]])
+    y_bytes = model.y_tables.encode(symbols, indexes)
     return len(z_bytes) + len(y_bytes), y_sym.double() + means.double()
 
 

@@ -134,11 +134,9 @@ class _Prepared:
         if not refined:
             return self.model.code_latents(y)
         z_symbols = self.model.hyper_symbols(y)
-        _, params = self.model.quantize_latents(y, z_symbols)  # context: from y's anchors, held fixed
         left, top, right, bottom = self.boxes[i]
         target = to_tensor(self.px.colour[top:bottom, left:right], 1, self.device)
-        y = refine.refine_latents(self.model, y, params.means_fixed, params.scales_fixed, target, q,
-                                  self.iterations)
+        y = refine.refine_latents(self.model, y, z_symbols, target, q, self.iterations)
         self._refined = min(self._refined + 1, len(self.boxes))
         self._report()
         return self.model.code_latents(y, z_symbols)

@@ -10,7 +10,9 @@ Compression", CVPRW 2019; Yang et al., "Improving Inference for Neural Image
 Compression", NeurIPS 2020).
 
 * The hyper-latents ``ẑ`` stay those of the analysed ``y`` (so the exact
-  entropy parameters are known), and only ``y`` moves.
+  entropy parameters are known), and only ``y`` moves. With a checkerboard
+  context the non-anchors' parameters follow the current anchors (recomputed
+  exactly at each step; no gradient flows through them).
 * Rate: the Gaussian bits of ``y`` around the exact means, with the exact
   scales (continuous relaxation); distortion: ``g_s`` on the straight-through
   rounded ``ŷ`` (rounded as the coder rounds), as in training — on the
@@ -61,25 +63,36 @@ def _bits(y: Tensor, means: Tensor, scales: Tensor) -> Tensor:
     return -p.clamp_min(1e-9).log2().sum()
 
 
-def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, target: Tensor,
-                   quality: float, iterations: int) -> Tensor:
-    """``y`` (gained, ``[1, M, h, w]``) after ``iterations`` steps on the image's RD cost.
-
-    ``target`` is the tile's pixels ``[1, 3, H, W]`` in [0, 1] (unpadded; ``H``,
-    ``W`` ≤ 16·h, 16·w); ``means_fixed``/``scales_fixed`` are the exact entropy
-    parameters from the coded ``ẑ``.
-    """
+def _float_parameters(params, scale_min: float) -> tuple[Tensor, Tensor, Tensor]:
+    """``(means as float64, means, scales)`` of exact entropy parameters, for the loss."""
     import torch
 
     from .models.fixed_point import ACT_BITS
+
+    means64 = params.means_fixed.to(torch.float64) / 2**ACT_BITS
+    scales = (params.scales_fixed.to(torch.float64) / 2**ACT_BITS).float().clamp_min(scale_min)
+    return means64, means64.float(), scales
+
+
+def refine_latents(model, y: Tensor, z_symbols: Tensor, target: Tensor, quality: float,
+                   iterations: int) -> Tensor:
+    """``y`` (gained, ``[1, M, h, w]``) after ``iterations`` steps on the image's RD cost.
+
+    ``target`` is the tile's pixels ``[1, 3, H, W]`` in [0, 1] (unpadded; ``H``,
+    ``W`` ≤ 16·h, 16·w); ``z_symbols`` the coded hyper-latents, which fix the
+    exact entropy parameters. With a checkerboard context the non-anchors'
+    parameters depend on the anchors' symbols: they are recomputed (exactly, as
+    the coder will) from the current latents at every step.
+    """
+    import torch
+
     from .models.hyperprior import SCALE_MIN
 
     if iterations <= 0:
         return y
     lam = model.rd_lambda(quality)
-    means64 = means_fixed.to(torch.float64) / 2**ACT_BITS
-    means = means64.float()
-    scales = (scales_fixed.to(torch.float64).float() / 2**ACT_BITS).clamp_min(SCALE_MIN)
+    base = model.entropy_parameters(z_symbols)
+    means64, means, scales = _float_parameters(base, SCALE_MIN)
     _, inverse_gain = model._log_gains(quality)
     height, width = target.shape[2:]
     pixels = height * width
@@ -90,6 +103,9 @@ def refine_latents(model, y: Tensor, means_fixed: Tensor, scales_fixed: Tensor, 
         for it in range(iterations):
             for group in opt.param_groups:
                 group["lr"] = STEP_SIZE * 0.5 * (1 + math.cos(math.pi * it / iterations))
+            if model.has_context:
+                _, params = model.quantize_latents(start.detach(), z_symbols, base)
+                means64, means, scales = _float_parameters(params, SCALE_MIN)
             # ŷ as the coder makes it: floor(y − mean + ½) + mean, in float64 (kernels.quantize)
             rounded = (torch.floor(start.detach().double() - means64 + 0.5) + means64).float()
             y_hat = start + (rounded - start).detach()

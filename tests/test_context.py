@@ -87,4 +87,3 @@ def test_a_zero_context_decodes_the_same_latents_as_the_plain_model():
     x = torch.rand(1, 3, 64, 64)
     y = a.analyse(x, 40.0)
     assert torch.equal(a.decode_latents(a.code_latents(y)), b.decode_latents(b.code_latents(y)))
-

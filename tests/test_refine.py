@@ -54,14 +54,14 @@ def test_refined_latents_are_coded_exactly_with_the_unrefined_hyper_latents(crop
     x = to_tensor(crop, 64)
     y = model.analyse(x, 50.0)
     z = model.hyper_symbols(y)
-    params = model.entropy_parameters(z)
-    y_ref = refine_latents(model, y, params.means_fixed, params.scales_fixed, x, 50.0, 5)
+    y_ref = refine_latents(model, y, z, x, 50.0, 5)
     assert not torch.equal(y_ref, y)
     plain, refined = model.code_latents(y), model.code_latents(y_ref, z)
     assert refined.z_bytes == plain.z_bytes and refined.y_bytes != plain.y_bytes
-    means = params.means_fixed.to(torch.float64) / 2**ACT_BITS
-    expected = torch.floor(y_ref.double() - means + 0.5) + means
+    symbols, params = model.quantize_latents(y_ref, z)  # with a context: after the anchors moved
+    expected = (symbols * 2**ACT_BITS + params.means_fixed).to(torch.float64) / 2**ACT_BITS
     assert torch.equal(model.decode_latents(refined), expected)
+    assert (expected.float() - y_ref).abs().max() <= 0.5 + 1e-3
 
 
 def test_rate_target_with_effort_is_met_and_progress_never_goes_back(crop):

@@ -13,8 +13,9 @@ parameters are bit-identical in encoder and decoder.
 
 Order of ŷ's symbols in its stream: hyperprior models code them in (channel,
 row, column) order; context models code every anchor first, then every
-non-anchor, each half in (channel, row, column) order. The transforms ``g_a`` and ``g_s`` run in
-bfloat16 where the hardware computes it natively (as the model was trained) and
+non-anchor, each half in (channel, row, column) order.
+
+The transforms ``g_a`` and ``g_s`` run in bfloat16 where the hardware computes it natively (as the model was trained) and
 in float32 elsewhere (:func:`transform_precision`); neither decides how a symbol
 is coded, so the choice changes pixels by a fraction of a level, never ŷ (see
 :mod:`aecodec.models.fixed_point` for why the coding path is integer).
@@ -168,39 +169,45 @@ class CodecModel(nn.Module):
 
     @property
     def has_context(self) -> bool:
+        """Whether ŷ is coded in two halves with a checkerboard context (:mod:`.context`)."""
         return self.context_layers is not None
 
     def _coding_parameters(self, params_fixed: Tensor) -> EntropyParameters:
+        """Split ``scales ‖ means`` (2**-8 grid) and choose each element's table row."""
         scales_fixed, means_fixed = params_fixed.chunk(2, dim=1)
         return EntropyParameters(kernels.scale_index(scales_fixed, self.scale_thresholds), means_fixed,
                                  scales_fixed)
 
     @torch.no_grad()
-    def context_parameters(self, params: EntropyParameters, anchors_fixed: Tensor) -> EntropyParameters:
+    def context_parameters(self, params: EntropyParameters, y_symbols: Tensor) -> EntropyParameters:
         """Parameters of every ŷ element once the anchors are known (context models).
 
-        ``anchors_fixed``: ŷ on the 2**-8 grid (int64) with non-anchors zero. Anchors
-        keep the hyperprior's ``params``; non-anchors get them plus the exact
-        integer correction of :class:`~aecodec.models.context.CheckerboardContext`.
+        ``params``: the hyperprior's (:meth:`entropy_parameters`); ``y_symbols``:
+        ŷ's symbols, of which only the anchors' are read. Anchors keep ``params``;
+        non-anchors get them plus the exact integer correction of
+        :class:`~aecodec.models.context.CheckerboardContext`.
         """
         base = torch.cat([params.scales_fixed, params.means_fixed], dim=1)
-        context = run_fixed(self.context_layers, anchors_fixed)
-        correction = run_fixed(self.fuse_layers, torch.cat([base, context], dim=1))
         anchors = anchor_mask(base.shape[2], base.shape[3], base.device)
+        anchor_values = (y_symbols.to(torch.int64) * 2**ACT_BITS + params.means_fixed) * anchors
+        context = run_fixed(self.context_layers, anchor_values)
+        correction = run_fixed(self.fuse_layers, torch.cat([base, context], dim=1))
         return self._coding_parameters(torch.where(anchors, base, base + correction))
 
     @torch.no_grad()
-    def quantize_latents(self, y: Tensor, z_symbols: Tensor) -> tuple[Tensor, EntropyParameters]:
-        """The integer symbols of ``y`` and the exact parameters each is coded with."""
-        params = self.entropy_parameters(z_symbols)
+    def quantize_latents(self, y: Tensor, z_symbols: Tensor,
+                         params: EntropyParameters | None = None) -> tuple[Tensor, EntropyParameters]:
+        """The integer symbols of ``y`` and the exact parameters each is coded with.
+
+        ``params``: the hyperprior's parameters of ``z_symbols``, if already computed.
+        """
+        params = self.entropy_parameters(z_symbols) if params is None else params
         y_symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
         if not self.has_context:
             return y_symbols, params
-        anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
-        anchors_fixed = (y_symbols * 2**ACT_BITS + params.means_fixed) * anchors
-        full = self.context_parameters(params, anchors_fixed)
+        full = self.context_parameters(params, y_symbols)
         second = kernels.quantize(y, full.means_fixed.to(torch.float64) / 2**ACT_BITS)
-        return torch.where(anchors, y_symbols, second), full
+        return torch.where(anchor_mask(y.shape[2], y.shape[3], y.device), y_symbols, second), full
 
     def _halves(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray] | None:
         """Boolean ``(anchors, non-anchors)`` masks over a ``(c, h, w)`` latent, or None."""
@@ -233,22 +240,22 @@ class CodecModel(nn.Module):
     # -- decoder ---------------------------------------------------------
     @torch.no_grad()
     def decode_symbols(self, streams: LatentStreams) -> tuple[Tensor, Tensor, EntropyParameters]:
-        """Entropy-decode ``(z_symbols, y_symbols, parameters of ŷ)``, each ``[1, …]``."""
-        z_symbols = torch.from_numpy(self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape)))
-        params = self.entropy_parameters(z_symbols[None].to(self.device))
+        """Entropy-decode ``(z_symbols, y_symbols, parameters of ŷ)``, each ``[1, …]`` on
+        the model's device (the parameters after the context correction, if any)."""
+        z_symbols = self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape))
+        z_symbols = torch.from_numpy(z_symbols)[None].to(self.device)
+        params = self.entropy_parameters(z_symbols)
         stream = self.y_tables.stream(streams.y_bytes)
         halves = self._halves(streams.y_shape)
         if halves is None:
             y_symbols = torch.from_numpy(stream.decode(params.indexes[0].cpu().numpy()))
-            return z_symbols[None], y_symbols[None].to(self.device), params
+            return z_symbols, y_symbols[None].to(self.device), params
         anchors, others = halves
         symbols = np.zeros(streams.y_shape, dtype=np.int64)
         symbols[anchors] = stream.decode(params.indexes[0].cpu().numpy()[anchors])
-        first = torch.from_numpy(symbols)[None].to(self.device)
-        anchors_fixed = (first * 2**ACT_BITS + params.means_fixed) * torch.from_numpy(anchors.copy()).to(self.device)
-        params = self.context_parameters(params, anchors_fixed)
+        params = self.context_parameters(params, torch.from_numpy(symbols)[None].to(self.device))
         symbols[others] = stream.decode(params.indexes[0].cpu().numpy()[others])
-        return z_symbols[None], torch.from_numpy(symbols)[None].to(self.device), params
+        return z_symbols, torch.from_numpy(symbols)[None].to(self.device), params
 
     @torch.no_grad()
     def decode_latents(self, streams: LatentStreams) -> Tensor:

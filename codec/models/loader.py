@@ -20,6 +20,7 @@ from safetensors.torch import load
 from ..entropy import CdfTables
 from ..errors import WeightsError
 from .codec_model import CodecModel, transform_precision
+from .context import CHECKERBOARD, NO_CONTEXT
 from .fixed_point import FixedLayer, check_bounds
 from .registry import DEFAULT_MODEL_ID, entry
 
@@ -51,12 +52,12 @@ def model_from_bytes(data: bytes) -> CodecModel:
         header_len = int.from_bytes(data[:8], "little")
         meta = json.loads(data[8:8 + header_len])["__metadata__"]
         config = json.loads(meta["config"])
-        context = config.get("context", "none")
-        if context not in ("none", "checkerboard"):
+        context = config.get("context", NO_CONTEXT)
+        if context not in (NO_CONTEXT, CHECKERBOARD):
             raise WeightsError(f"weights need the {context!r} context model, which this version "
                                "of aecodec does not have; upgrade aecodec")
         integer = {prefix: _fixed_layers(tensors, config, prefix)
-                   for prefix in (("h_s", "cx", "cf") if context == "checkerboard" else ("h_s",))}
+                   for prefix in (("h_s", "cx", "cf") if context == CHECKERBOARD else ("h_s",))}
     except (SafetensorError, KeyError, ValueError) as exc:
         raise WeightsError(f"unreadable weights file: {exc}") from None
     model = CodecModel(config["n"], config["m"], config["levels"], integer["h_s"],

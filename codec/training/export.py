@@ -26,14 +26,14 @@ import torch
 from safetensors.torch import save
 
 from ..entropy import factorized_tables, gaussian_tables
-from ..models.fixed_point import ACT_BITS, WEIGHT_BITS, check_bounds, quantize_layer
+from ..models.fixed_point import ACT_BITS, WEIGHT_BITS, FixedLayer, check_bounds, quantize_layer
 from ..models.hyperprior import SCALE_MIN, ModelConfig, VariableRateHyperprior
 
 #: The Gaussian scale table (as CompressAI's): 64 log-spaced scales 0.11 … 256.
 SCALE_TABLE = torch.exp(torch.linspace(math.log(SCALE_MIN), math.log(256.0), 64))
 
 
-def fixed_layers(mods: list[torch.nn.Module]):
+def fixed_layers(mods: list[torch.nn.Module]) -> tuple[list[FixedLayer], list[dict]]:
     """Integer layers (and their metadata specs) of a conv/deconv/ReLU sequence."""
     layers, specs = [], []
     for i, mod in enumerate(mods):

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from ..models.context import CHECKERBOARD, NO_CONTEXT
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
 
@@ -116,9 +117,15 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     integer = {"h_s": model.h_s}
     if model.context is not None and "cx" in config:  # else the context starts afresh
         integer.update(cx=[model.context.context], cf=model.context.fuse)
+    elif "cx" in config:
+        print(f"{path} has a context model; this plain model leaves it out", flush=True)
     with torch.no_grad():
         for prefix, mods in integer.items():
             convs = [m for m in mods if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+            if len(convs) != len(config[prefix]):
+                raise ValueError(f"{path}: {prefix} has {len(config[prefix])} layers, the model "
+                                 f"{len(convs)}; use --transform-channels/--latent-channels/--context "
+                                 "of the run that made it")
             for i, (mod, spec) in enumerate(zip(convs, config[prefix])):
                 mod.weight.copy_(t[f"{prefix}.{i}.weight"].double() * 2.0 ** -spec["shift"])
                 mod.bias.copy_(t[f"{prefix}.{i}.bias"].double() * 2.0 ** -(spec["shift"] + 8))
@@ -175,8 +182,12 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     noise_rng = torch.Generator().manual_seed(cfg.seed + 2)
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
     if state and "model_config" in state:  # a resumed run keeps its architecture
-        model_config = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
-                                      for k, v in state["model_config"].items()})
+        saved = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in state["model_config"].items()})
+        if saved != model_config and rank == 0:
+            print(f"resuming {ckpt_path} with its own architecture {saved} "
+                  f"(the command line asked for {model_config})", flush=True)
+        model_config = saved
     model = VariableRateHyperprior(model_config)
     opt, aux_opt = _optimizers(model, cfg, len(state["opt"]["param_groups"]) if state else 2)
     step, cpu_seconds = 0, 0.0
@@ -299,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-autocast", dest="autocast", action="store_false")
     p.add_argument("--transform-channels", dest="n", type=int, default=ModelConfig.n, help="N")
     p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m, help="M")
-    p.add_argument("--context", default=ModelConfig.context, choices=["none", "checkerboard"],
+    p.add_argument("--context", default=ModelConfig.context, choices=[NO_CONTEXT, CHECKERBOARD],
                    help="context model of ŷ (checkerboard: two-pass, see aecodec.models.context)")
     a = vars(p.parse_args(argv))
     model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"))
