@@ -66,32 +66,48 @@ def _float_path(model, y: torch.Tensor) -> tuple[int, torch.Tensor]:
     return len(z_bytes) + len(y_bytes), y_sym.double() + means.double()
 
 
-def run(data, limit=None) -> dict:
-    from aecodec.models.loader import load_model
-    from aecodec.models.registry import DEFAULT_MODEL_ID
+def exact_path(model, y: torch.Tensor) -> tuple[int, torch.Tensor]:
+    """Stream bytes and decoded ŷ of the shipped (exact) path."""
+    s = model.code_latents(y)
+    return len(s.z_bytes) + len(s.y_bytes), model.decode_latents(s)
+
+
+def compare_paths(model, images, paths: dict) -> dict:
+    """Mean (bpp, PSNR) per quality of each way ``paths[name](model, y) → (bytes, ŷ)``
+    of coding the same analysis ``y`` (synthesis and 8-bit output as the decoder's)."""
     from aecodec.pixels import to_tensor, to_uint8
 
-    model = load_model(DEFAULT_MODEL_ID)
-    images = load_images(data, limit)
-    curves = {"exact": [], "float": []}
+    curves = {key: [] for key in paths}
     for q in QUALITIES:
-        acc = {"exact": [], "float": []}
+        acc = {key: [] for key in paths}
         for name, im in images:
             ref = np.asarray(im)
-            x = to_tensor(ref, 64)
-            y = model.analyse(x, float(q))
-            s = model.code_latents(y)
-            paths = {"exact": (len(s.z_bytes) + len(s.y_bytes), model.decode_latents(s)),
-                     "float": _float_path(model, y)}
-            for key, (nbytes, y_hat) in paths.items():
+            y = model.analyse(to_tensor(ref, 64), float(q))
+            for key, path in paths.items():
+                nbytes, y_hat = path(model, y)
                 out = to_uint8(model.synthesise(y_hat, float(q)), im.height, im.width)
                 acc[key].append((8 * nbytes / (im.width * im.height), psnr(ref, out)))
         for key in curves:
             curves[key].append({"quality": q, "bpp": float(np.mean([a for a, _ in acc[key]])),
                                 "psnr": float(np.mean([b for _, b in acc[key]]))})
-        print(f"q={q}: exact {curves['exact'][-1]}, float {curves['float'][-1]}", file=sys.stderr)
-    bd = bd_rate([p["bpp"] for p in curves["float"]], [p["psnr"] for p in curves["float"]],
-                 [p["bpp"] for p in curves["exact"]], [p["psnr"] for p in curves["exact"]])
+        print(f"q={q}: " + ", ".join(f"{k} {v[-1]}" for k, v in curves.items()), file=sys.stderr)
+    return curves
+
+
+def bd_between(curves: dict, test: str, reference: str):
+    """BD-rate of ``curves[test]`` against ``curves[reference]``."""
+    return bd_rate([p["bpp"] for p in curves[reference]], [p["psnr"] for p in curves[reference]],
+                   [p["bpp"] for p in curves[test]], [p["psnr"] for p in curves[test]])
+
+
+def run(data, limit=None) -> dict:
+    from aecodec.models.loader import load_model
+    from aecodec.models.registry import DEFAULT_MODEL_ID
+
+    model = load_model(DEFAULT_MODEL_ID)
+    images = load_images(data, limit)
+    curves = compare_paths(model, images, {"exact": exact_path, "float": _float_path})
+    bd = bd_between(curves, "exact", "float")
     return {"command": "python -m benchmarks.exact_cost", "images": len(images),
             "model_id": DEFAULT_MODEL_ID, "curves": curves,
             "bd_rate_exact_vs_float_percent": round(bd.percent, 3),
