@@ -19,9 +19,8 @@ import copy
 import json
 from pathlib import Path
 
-from .exact_cost import bd_between, compare_paths, exact_path
+from .exact_cost import exact_path, measure
 from .paths import RESULTS, kodak_dir
-from .rd import load_images
 
 
 def without_context(model):
@@ -39,15 +38,10 @@ def run(data: Path, limit: int | None = None) -> dict:
     if not model.has_context:
         raise SystemExit(f"model {DEFAULT_MODEL_ID} has no context model to measure")
     plain = without_context(model)
-    images = load_images(data, limit)
-    curves = compare_paths(model, images, {
-        "with context": exact_path,
-        "without context": lambda _, y: exact_path(plain, y)})
-    bd = bd_between(curves, "with context", "without context")
-    return {"command": "python -m benchmarks.context_gain", "images": len(images),
-            "model_id": DEFAULT_MODEL_ID, "curves": curves,
-            "bd_rate_with_vs_without_percent": round(bd.percent, 3),
-            "psnr_range": [round(bd.low, 3), round(bd.high, 3)]}
+    return measure(model, data, limit, {"with context": exact_path,
+                                        "without context": lambda _, y: exact_path(plain, y)},
+                   "with context", "without context", "python -m benchmarks.context_gain",
+                   "bd_rate_with_vs_without_percent")
 
 
 def main(argv=None) -> None:

@@ -100,18 +100,25 @@ def bd_between(curves: dict, test: str, reference: str):
                    [p["bpp"] for p in curves[test]], [p["psnr"] for p in curves[test]])
 
 
+def measure(model, data, limit, paths: dict, test: str, reference: str, command: str,
+            key: str) -> dict:
+    """:func:`compare_paths` on the images of ``data``, with the BD-rate of ``test``
+    against ``reference`` stored under ``key`` (percent)."""
+    images = load_images(data, limit)
+    curves = compare_paths(model, images, paths)
+    bd = bd_between(curves, test, reference)
+    return {"command": command, "images": len(images), "model_id": model.entry.id,
+            "curves": curves, key: round(bd.percent, 3),
+            "psnr_range": [round(bd.low, 3), round(bd.high, 3)]}
+
+
 def run(data, limit=None) -> dict:
     from aecodec.models.loader import load_model
     from aecodec.models.registry import DEFAULT_MODEL_ID
 
-    model = load_model(DEFAULT_MODEL_ID)
-    images = load_images(data, limit)
-    curves = compare_paths(model, images, {"exact": exact_path, "float": _float_path})
-    bd = bd_between(curves, "exact", "float")
-    return {"command": "python -m benchmarks.exact_cost", "images": len(images),
-            "model_id": DEFAULT_MODEL_ID, "curves": curves,
-            "bd_rate_exact_vs_float_percent": round(bd.percent, 3),
-            "psnr_range": [round(bd.low, 3), round(bd.high, 3)]}
+    return measure(load_model(DEFAULT_MODEL_ID), data, limit,
+                   {"exact": exact_path, "float": _float_path}, "exact", "float",
+                   "python -m benchmarks.exact_cost", "bd_rate_exact_vs_float_percent")
 
 
 def main(argv=None) -> None:
