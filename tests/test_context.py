@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from aecodec.models.context import anchor_mask
-from aecodec.models.fixed_point import ACT_BITS
+from aecodec.models.context import anchor_mask, fixed_correction
+from aecodec.models.fixed_point import ACT_BITS, run_fixed
 from aecodec.models.hyperprior import ModelConfig, VariableRateHyperprior
 from aecodec.models.loader import model_from_bytes
 from aecodec.training.export import export_bytes
@@ -34,6 +34,24 @@ def test_anchor_mask_is_a_checkerboard_starting_at_the_corner():
     m = anchor_mask(3, 4)[0, 0]
     assert m.tolist() == [[True, False, True, False], [False, True, False, True],
                           [True, False, True, False]]
+
+
+@pytest.mark.parametrize("height", [1, 2, 3, 6, 7])
+@pytest.mark.parametrize("width", [1, 2, 5, 8])
+def test_packed_context_equals_the_network_over_the_whole_grid(coder, height, width):
+    """The decoder computes the context only where it is needed; the result must
+    be bit-identical to the layers run over every position (docs/container.md 5b)."""
+    torch.manual_seed(height * 10 + width)
+    m = CONTEXT.m
+    anchors = anchor_mask(height, width)
+    values = torch.randint(-40 * 2**ACT_BITS, 40 * 2**ACT_BITS, (1, m, height, width)) * anchors
+    params = torch.randint(-8 * 2**ACT_BITS, 8 * 2**ACT_BITS, (1, 2 * m, height, width))
+    context = run_fixed(coder.context_layers, values)
+    whole = run_fixed(coder.fuse_layers, torch.cat([params, context], dim=1))
+    got = fixed_correction(coder.context_layers, coder.fuse_layers, values, params)
+    assert torch.equal(got, torch.where(anchors, torch.zeros_like(whole), whole))
+    if height * width > 1:  # the correction is not trivially zero
+        assert got[:, :, ~anchors[0, 0]].abs().sum() > 0
 
 
 def test_zero_initialised_context_trains_like_the_plain_hyperprior():

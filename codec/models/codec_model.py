@@ -35,7 +35,7 @@ from .. import kernels
 from ..entropy import CdfTables
 from ..errors import InvalidInputError
 from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
-from .context import anchor_mask
+from .context import anchor_mask, fixed_correction
 from .fixed_point import ACT_BITS, FixedLayer, run_fixed
 
 
@@ -190,8 +190,7 @@ class CodecModel(nn.Module):
         base = torch.cat([params.scales_fixed, params.means_fixed], dim=1)
         anchors = anchor_mask(base.shape[2], base.shape[3], base.device)
         anchor_values = (y_symbols.to(torch.int64) * 2**ACT_BITS + params.means_fixed) * anchors
-        context = run_fixed(self.context_layers, anchor_values)
-        correction = run_fixed(self.fuse_layers, torch.cat([base, context], dim=1))
+        correction = fixed_correction(self.context_layers, self.fuse_layers, anchor_values, base)
         return self._coding_parameters(torch.where(anchors, base, base + correction))
 
     @torch.no_grad()
