@@ -82,10 +82,14 @@ def count_macs(model, height: int = 512, width: int = 768) -> dict:
         if layer.kind == "deconv":
             zh, zw = zh * layer.stride, zw * layer.stride
     counts["h_s"] = hs
-    if model.has_context:  # stride-1 integer convolutions at ŷ's resolution
-        counts["context (cx + cf)"] = sum(
-            l.weight.numel() * (height // 16) * (width // 16)
-            for l in model.context_layers + model.fuse_layers)
+    if model.has_context:  # integer layers at ŷ's non-anchors (half the positions);
+        # cx reads only its taps that land on anchors (those at odd offsets)
+        (cx,) = model.context_layers
+        k = cx.weight.shape[-1]
+        anchor_taps = sum((i + j - 2 * (k // 2)) % 2 for i in range(k) for j in range(k))
+        per_position = (cx.weight.shape[0] * cx.weight.shape[1] * anchor_taps
+                        + sum(l.weight.numel() for l in model.fuse_layers))
+        counts["context (cx + cf)"] = per_position * (height // 16) * (width // 16) / 2
     return {k: v / (height * width) for k, v in counts.items()}
 
 
