@@ -62,13 +62,19 @@ def test_kernel_forced_round_trip_gives_identical_bytes_and_pixels(sample_path, 
         through_px = np.asarray(aecodec.decode(through))
     assert through == plain
     assert np.array_equal(through_px, plain_px)
-    # every integer layer (h_s; with a context also cx, cf) once per encode and per decode;
-    # ẑ and each pass over ŷ quantized once; a table choice per pass on each side
+    # every integer layer (h_s; with a context also cx, cf, and each channel group's network
+    # in both halves) once per encode and per decode; ẑ and each part of ŷ (a channel group
+    # in a half) quantized once; a table choice for the hyperprior and per part on each side
     from aecodec.models.loader import load_model
     model = load_model(aecodec.DEFAULT_MODEL_ID)
-    layers = model.hs_layers + ((model.context_layers + model.fuse_layers) if model.has_context else [])
-    passes = 2 if model.has_context else 1
-    assert calls == {"quantize": 1 + passes, "requantize": 2 * len(layers), "scale_index": 2 * passes}
+    layers = len(model.hs_layers)
+    parts = 1
+    if model.has_context:
+        layers += len(model.context_layers) + len(model.fuse_layers)
+        layers += 2 * sum(len(net) for net in model.channel_layers)
+        parts = 2 * (len(model.channel_layers) + 1)
+    assert calls == {"quantize": 1 + parts, "requantize": 2 * layers,
+                     "scale_index": 2 * (1 + parts) if model.has_context else 2}
 
 
 def test_kernel_device_cuda_without_cuda_falls_back_and_says_so(small_rgb, capsys, tmp_path):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -87,7 +88,8 @@ class CodecModel(nn.Module):
     def __init__(self, n: int, m: int, levels: int, hs_layers: list[FixedLayer],
                  z_tables: CdfTables, z_medians_fixed: Tensor, y_tables: CdfTables,
                  scale_thresholds: Tensor, context_layers: list[FixedLayer] | None = None,
-                 fuse_layers: list[FixedLayer] | None = None) -> None:
+                 fuse_layers: list[FixedLayer] | None = None,
+                 channel_layers: list[list[FixedLayer]] | None = None) -> None:
         super().__init__()
         self.n, self.m, self.levels = n, m, levels
         self.g_a = transforms.analysis(n, m)
@@ -100,6 +102,8 @@ class CodecModel(nn.Module):
         #: the fusion layers, integer like ``hs_layers``.
         self.context_layers = context_layers
         self.fuse_layers = fuse_layers
+        #: Channel-group networks of groups 1, 2, … (empty: one group), integer too.
+        self.channel_layers = channel_layers or []
         self.z_tables = z_tables
         self.z_medians_fixed = z_medians_fixed.to(torch.int64)  # [n]
         self.y_tables = y_tables
@@ -180,18 +184,12 @@ class CodecModel(nn.Module):
 
     @torch.no_grad()
     def context_parameters(self, params: EntropyParameters, y_symbols: Tensor) -> EntropyParameters:
-        """Parameters of every ŷ element once the anchors are known (context models).
+        """Parameters of every ŷ element given all its symbols (context models).
 
-        ``params``: the hyperprior's (:meth:`entropy_parameters`); ``y_symbols``:
-        ŷ's symbols, of which only the anchors' are read. Anchors keep ``params``;
-        non-anchors get them plus the exact integer correction of
-        :class:`~aecodec.models.context.CheckerboardContext`.
+        ``params``: the hyperprior's (:meth:`entropy_parameters`). Each element's
+        parameters depend only on the symbols coded before it (:meth:`_code_in_order`).
         """
-        base = torch.cat([params.scales_fixed, params.means_fixed], dim=1)
-        anchors = anchor_mask(base.shape[2], base.shape[3], base.device)
-        anchor_values = (y_symbols.to(torch.int64) * 2**ACT_BITS + params.means_fixed) * anchors
-        correction = fixed_correction(self.context_layers, self.fuse_layers, anchor_values, base)
-        return self._coding_parameters(torch.where(anchors, base, base + correction))
+        return self._code_in_order(params, lambda half, channels, _: y_symbols[:, channels][:, :, half])[1]
 
     @torch.no_grad()
     def quantize_latents(self, y: Tensor, z_symbols: Tensor,
@@ -201,12 +199,64 @@ class CodecModel(nn.Module):
         ``params``: the hyperprior's parameters of ``z_symbols``, if already computed.
         """
         params = self.entropy_parameters(z_symbols) if params is None else params
-        y_symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
         if not self.has_context:
-            return y_symbols, params
-        full = self.context_parameters(params, y_symbols)
-        second = kernels.quantize(y, full.means_fixed.to(torch.float64) / 2**ACT_BITS)
-        return torch.where(anchor_mask(y.shape[2], y.shape[3], y.device), y_symbols, second), full
+            return kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS), params
+
+        def quantize(half: Tensor, channels: slice, p: EntropyParameters) -> Tensor:
+            return kernels.quantize(y[:, channels][:, :, half], p.means_fixed.to(torch.float64) / 2**ACT_BITS)
+
+        return self._code_in_order(params, quantize)
+
+    def _code_in_order(self, params: EntropyParameters,
+                       take: Callable[[Tensor, slice, EntropyParameters], Tensor]
+                       ) -> tuple[Tensor, EntropyParameters]:
+        """Walk a context model's coding order, computing each part's exact parameters
+        from the symbols before it (encoder and decoder share this walk).
+
+        Order: the anchors, then the non-anchors (:func:`~.context.anchor_mask`);
+        within each half, channel group after channel group (one group without
+        channel groups). ``take(half, channels, p)`` returns the int64 symbols
+        ``[1, c, N]`` of ``channels`` at the ``N`` positions of ``half`` (``[H, W]``
+        bool, row-major), given their parameters ``p`` (packed the same way): the
+        encoder quantizes ``y``, the decoder reads its stream. Returns every
+        symbol ``[1, m, H, W]`` and its parameters.
+        """
+        scales, means = params.scales_fixed.clone(), params.means_fixed.clone()
+        indexes, symbols = params.indexes.clone(), torch.zeros_like(means)
+        anchors = anchor_mask(means.shape[2], means.shape[3], means.device)[0, 0]
+        self._code_half(anchors, scales, means, indexes, symbols, take)
+        anchor_values = (symbols * 2**ACT_BITS + means) * anchors
+        correction = fixed_correction(self.context_layers, self.fuse_layers, anchor_values,
+                                      torch.cat([scales, means], dim=1))
+        d_scales, d_means = correction.chunk(2, dim=1)  # zero at the anchors
+        scales += d_scales
+        means += d_means
+        self._code_half(~anchors, scales, means, indexes, symbols, take)
+        return symbols, EntropyParameters(indexes, means, scales)
+
+    def _code_half(self, half: Tensor, scales: Tensor, means: Tensor, indexes: Tensor,
+                   symbols: Tensor, take: Callable) -> None:
+        """One half of :meth:`_code_in_order`, group by group; fills the ``[1, m, H, W]``
+        tensors ``scales``, ``means``, ``indexes`` and ``symbols`` at ``half`` in place."""
+        s, mu = scales[:, :, half], means[:, :, half]  # packed [1, m, N]
+        idx, sym = indexes[:, :, half], symbols[:, :, half]
+        groups = len(self.channel_layers) + 1
+        size = self.m // groups
+        decoded = []
+        for g in range(groups):
+            channels = slice(g * size, (g + 1) * size)
+            if g > 0:
+                inputs = torch.cat([s[:, channels], mu[:, channels], *decoded], dim=1)
+                correction = run_fixed(self.channel_layers[g - 1], inputs[:, :, None])[:, :, 0]
+                d_s, d_mu = correction.chunk(2, dim=1)
+                s[:, channels] += d_s
+                mu[:, channels] += d_mu
+            p = self._coding_parameters(torch.cat([s[:, channels], mu[:, channels]], dim=1))
+            idx[:, channels] = p.indexes
+            sym[:, channels] = take(half, channels, p).to(torch.int64)
+            decoded.append(sym[:, channels] * 2**ACT_BITS + mu[:, channels])
+        scales[:, :, half], means[:, :, half] = s, mu
+        indexes[:, :, half], symbols[:, :, half] = idx, sym
 
     def _halves(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray] | None:
         """Boolean ``(anchors, non-anchors)`` masks over a ``(c, h, w)`` latent, or None."""
@@ -245,16 +295,16 @@ class CodecModel(nn.Module):
         z_symbols = torch.from_numpy(z_symbols)[None].to(self.device)
         params = self.entropy_parameters(z_symbols)
         stream = self.y_tables.stream(streams.y_bytes)
-        halves = self._halves(streams.y_shape)
-        if halves is None:
+        if not self.has_context:
             y_symbols = torch.from_numpy(stream.decode(params.indexes[0].cpu().numpy()))
             return z_symbols, y_symbols[None].to(self.device), params
-        anchors, others = halves
-        symbols = np.zeros(streams.y_shape, dtype=np.int64)
-        symbols[anchors] = stream.decode(params.indexes[0].cpu().numpy()[anchors])
-        params = self.context_parameters(params, torch.from_numpy(symbols)[None].to(self.device))
-        symbols[others] = stream.decode(params.indexes[0].cpu().numpy()[others])
-        return z_symbols, torch.from_numpy(symbols)[None].to(self.device), params
+
+        def read(half: Tensor, channels: slice, p: EntropyParameters) -> Tensor:
+            rows = p.indexes[0].cpu().numpy()
+            return torch.from_numpy(stream.decode(rows))[None].to(self.device)
+
+        y_symbols, params = self._code_in_order(params, read)
+        return z_symbols, y_symbols, params
 
     @torch.no_grad()
     def decode_latents(self, streams: LatentStreams) -> Tensor:
@@ -286,6 +336,7 @@ class CodecModel(nn.Module):
 
         other.hs_layers = move(self.hs_layers)
         other.context_layers, other.fuse_layers = move(self.context_layers), move(self.fuse_layers)
+        other.channel_layers = [move(layers) for layers in self.channel_layers]
         other.z_medians_fixed = self.z_medians_fixed.to(device)
         other.scale_thresholds = self.scale_thresholds.to(device)
         return other

@@ -59,6 +59,38 @@ class CheckerboardContext(nn.Module):
         return self.fuse(torch.cat([params, self.context(anchors)], dim=1))
 
 
+class ChannelContext(nn.Module):
+    """Channel groups within each checkerboard half (as in He et al., "ELIC", CVPR 2022,
+    with per-position networks).
+
+    ŷ's ``m`` channels are split into ``groups`` equal, consecutive groups. Within a
+    half, group ``g`` is coded after groups ``0 … g-1`` and its (scales, means)
+    get a correction from a 1×1 network that reads its own parameters and the
+    decoded ŷ of the earlier groups *at the same position*. Group 0 has no
+    network. Each network's last layer starts at zero, so a model initialised
+    without channel groups codes exactly as before and learns on top.
+
+    ``nets[g - 1](scales_g ‖ means_g ‖ ŷ_0 ‖ … ‖ ŷ_{g-1})`` → correction ``[B, 2·m/groups, H, W]``.
+    """
+
+    def __init__(self, m: int, groups: int) -> None:
+        super().__init__()
+        if groups < 2 or m % groups:
+            raise ValueError(f"{m} latent channels do not split into {groups} channel groups")
+        self.groups, self.size = groups, m // groups
+        size = self.size
+        self.nets = nn.ModuleList()
+        for g in range(1, groups):
+            net = nn.Sequential(nn.Conv2d(2 * size + g * size, 2 * size, 1), nn.ReLU(inplace=True),
+                                nn.Conv2d(2 * size, 2 * size, 1))
+            nn.init.zeros_(net[-1].weight)
+            nn.init.zeros_(net[-1].bias)
+            self.nets.append(net)
+
+    def channels(self, g: int) -> slice:
+        return slice(g * self.size, (g + 1) * self.size)
+
+
 # -- exact inference: the context network on the checkerboard's halves only ----
 #: Latent positions (row parity, column parity) of the two halves.
 ANCHOR_PHASES, NON_ANCHOR_PHASES = ((0, 0), (1, 1)), ((0, 1), (1, 0))

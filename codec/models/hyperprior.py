@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from compressai.entropy_models import EntropyBottleneck, GaussianConditional
 
 from . import transforms
-from .context import CHECKERBOARD, NO_CONTEXT, CheckerboardContext, anchor_mask
+from .context import CHECKERBOARD, NO_CONTEXT, ChannelContext, CheckerboardContext, anchor_mask
 
 #: Lower bound on the Gaussian scale parameter (as in CompressAI).
 SCALE_MIN = 0.11
@@ -38,6 +38,9 @@ class ModelConfig:
     lambdas: tuple[float, ...] = (0.0018, 0.0040, 0.0088, 0.0193, 0.0425, 0.0932)
     #: ``"none"`` or ``"checkerboard"`` (:mod:`aecodec.models.context`).
     context: str = NO_CONTEXT
+    #: Channel groups coded one after another within each checkerboard half
+    #: (1: none; :class:`~aecodec.models.context.ChannelContext`).
+    channel_groups: int = 1
 
     @property
     def levels(self) -> int:
@@ -73,6 +76,10 @@ class VariableRateHyperprior(nn.Module):
         if config.context not in (NO_CONTEXT, CHECKERBOARD):
             raise ValueError(f"unknown context model {config.context!r}")
         self.context = CheckerboardContext(m) if config.context == CHECKERBOARD else None
+        if config.channel_groups > 1 and self.context is None:
+            raise ValueError("channel groups need the checkerboard context")
+        self.channel_context = (ChannelContext(m, config.channel_groups)
+                                if config.channel_groups > 1 else None)
         # Initial gains follow the high-rate rule: step size ∝ 1/sqrt(λ).
         mid = math.log(config.lambdas[levels // 2])
         init = torch.tensor([0.5 * (math.log(lam) - mid) for lam in config.lambdas])
@@ -111,19 +118,39 @@ class VariableRateHyperprior(nn.Module):
         z_hat = _ste_round(z - medians) + medians
         with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             params = self.h_s(z_hat).float()
+        scales, means = params.chunk(2, dim=1)
         if self.context is not None:
             anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
-            anchor_means = params.chunk(2, dim=1)[1]
-            y_anchors = (_ste_round(y - anchor_means) + anchor_means) * anchors
+            scales, means, y_anchors = self._half(y, scales, means, anchors, autocast)
             with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
-                correction = self.context(y_anchors, params).float()
-            params = params + correction * ~anchors
-        scales, means = params.chunk(2, dim=1)
+                correction = self.context(y_anchors, torch.cat([scales, means], dim=1)).float()
+            d_scales, d_means = (correction * ~anchors).chunk(2, dim=1)
+            scales, means, _ = self._half(y, scales + d_scales, means + d_means, ~anchors, autocast)
         _, y_likelihoods = self.gaussian_conditional(y, scales, means=means)
         y_hat = _ste_round(y - means) + means
         with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             x_hat = self.g_s(y_hat * inverse_gain).float()
         return TrainOutput(x_hat, y_likelihoods, z_likelihoods, self.aux_loss())
+
+    def _half(self, y: Tensor, scales: Tensor, means: Tensor, half: Tensor,
+              autocast: bool) -> tuple[Tensor, Tensor, Tensor]:
+        """One checkerboard half, channel group by group (the decoder's order):
+        ``(scales, means)`` corrected at ``half`` and ``ŷ`` there (zero elsewhere)."""
+        if self.channel_context is None:
+            return scales, means, (_ste_round(y - means) + means) * half
+        cc = self.channel_context
+        out_scales, out_means, decoded = [], [], []
+        for g in range(cc.groups):
+            s, mu = scales[:, cc.channels(g)], means[:, cc.channels(g)]
+            if g > 0:
+                with torch.autocast(y.device.type, dtype=torch.bfloat16, enabled=autocast):
+                    correction = cc.nets[g - 1](torch.cat([s, mu, *decoded], dim=1)).float()
+                d_s, d_mu = (correction * half).chunk(2, dim=1)
+                s, mu = s + d_s, mu + d_mu
+            out_scales.append(s)
+            out_means.append(mu)
+            decoded.append((_ste_round(y[:, cc.channels(g)] - mu) + mu) * half)
+        return torch.cat(out_scales, dim=1), torch.cat(out_means, dim=1), torch.cat(decoded, dim=1)
 
     def aux_loss(self) -> Tensor:
         """Quantile loss of the factorized prior (trained with its own optimizer)."""
