@@ -100,6 +100,38 @@ def test_context_run_resumes_with_its_architecture_and_exports(folder, tmp_path)
     assert (coder.decode_latents(coder.code_latents(y)).float() - y).abs().max() <= 0.5 + 1e-3
 
 
+def test_channel_groups_start_from_a_checkerboard_run_and_export(folder, tmp_path):
+    """``--init`` a checkerboard checkpoint into a model with channel groups: the
+    shared weights carry over, the group networks learn from zero, and the export
+    codes exactly."""
+    import dataclasses
+
+    checker = dataclasses.replace(TINY, context="checkerboard")
+    grouped = dataclasses.replace(checker, channel_groups=3)
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=2, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1)
+    train(cfg, checker)
+    before = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=False)["model"]
+    cfg = dataclasses.replace(cfg, out=str(tmp_path / "b"), init=str(tmp_path / "a" / "checkpoint.pt"),
+                              steps=0)
+    train(cfg, grouped)
+    start = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
+    assert torch.equal(start["model"]["context.context.weight"], before["context.context.weight"])
+    assert start["model"]["channel_context.nets.1.2.weight"].abs().sum() == 0
+    cfg.steps = 2
+    train(cfg, grouped)
+    state = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
+    assert state["model_config"]["channel_groups"] == 3
+    assert state["model"]["channel_context.nets.1.2.weight"].abs().sum() > 0
+
+    from aecodec.training.export import export_checkpoint
+    export_checkpoint(tmp_path / "b" / "checkpoint.pt", tmp_path / "m.safetensors")
+    coder = model_from_bytes((tmp_path / "m.safetensors").read_bytes())
+    assert len(coder.channel_layers) == 2
+    y = coder.analyse(torch.rand(1, 3, 64, 64), 50.0)
+    assert (coder.decode_latents(coder.code_latents(y)).float() - y).abs().max() <= 0.5 + 1e-3
+
+
 def test_distributed_two_processes_match_one(folder, tmp_path):
     """torchrun with 2 gloo processes: the logged loss matches a 1-process run within 2 %."""
     import json

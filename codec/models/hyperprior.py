@@ -118,19 +118,28 @@ class VariableRateHyperprior(nn.Module):
         z_hat = _ste_round(z - medians) + medians
         with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             params = self.h_s(z_hat).float()
-        scales, means = params.chunk(2, dim=1)
-        if self.context is not None:
-            anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
-            scales, means, y_anchors = self._half(y, scales, means, anchors, autocast)
-            with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
-                correction = self.context(y_anchors, torch.cat([scales, means], dim=1)).float()
-            d_scales, d_means = (correction * ~anchors).chunk(2, dim=1)
-            scales, means, _ = self._half(y, scales + d_scales, means + d_means, ~anchors, autocast)
+        scales, means = self.latent_parameters(y, params, autocast)
         _, y_likelihoods = self.gaussian_conditional(y, scales, means=means)
         y_hat = _ste_round(y - means) + means
         with torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
             x_hat = self.g_s(y_hat * inverse_gain).float()
         return TrainOutput(x_hat, y_likelihoods, z_likelihoods, self.aux_loss())
+
+    def latent_parameters(self, y: Tensor, params: Tensor, autocast: bool = True) -> tuple[Tensor, Tensor]:
+        """``(scales, means)`` of ``y`` given the hyperprior's ``params`` (``h_s``'s
+        output), after the context model in the decoder's order: the anchors
+        (channel group by group), then the non-anchors with the checkerboard
+        context of all decoded anchors (group by group again)."""
+        scales, means = params.chunk(2, dim=1)
+        if self.context is None:
+            return scales, means
+        anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
+        scales, means, y_anchors = self._half(y, scales, means, anchors, autocast)
+        with torch.autocast(y.device.type, dtype=torch.bfloat16, enabled=autocast):
+            correction = self.context(y_anchors, torch.cat([scales, means], dim=1)).float()
+        d_scales, d_means = (correction * ~anchors).chunk(2, dim=1)
+        scales, means, _ = self._half(y, scales + d_scales, means + d_means, ~anchors, autocast)
+        return scales, means
 
     def _half(self, y: Tensor, scales: Tensor, means: Tensor, half: Tensor,
               autocast: bool) -> tuple[Tensor, Tensor, Tensor]:

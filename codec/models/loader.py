@@ -34,7 +34,7 @@ def _tables(tensors: dict, prefix: str) -> CdfTables:
 
 
 def _fixed_layers(tensors: dict, config: dict, prefix: str) -> list[FixedLayer]:
-    """The integer network ``prefix`` (``h_s``, ``cx``, ``cf``), bounds checked."""
+    """The integer network ``prefix`` (``h_s``, ``cx``, ``cf``, ``cc1``…), bounds checked."""
     layers = [
         FixedLayer(spec["kind"], tensors[f"{prefix}.{i}.weight"].long(),
                    tensors[f"{prefix}.{i}.bias"].long(), spec["shift"], spec["stride"],
@@ -56,13 +56,19 @@ def model_from_bytes(data: bytes) -> CodecModel:
         if context not in (NO_CONTEXT, CHECKERBOARD):
             raise WeightsError(f"weights need the {context!r} context model, which this version "
                                "of aecodec does not have; upgrade aecodec")
-        integer = {prefix: _fixed_layers(tensors, config, prefix)
-                   for prefix in (("h_s", "cx", "cf") if context == CHECKERBOARD else ("h_s",))}
+        groups = int(config.get("channel_groups", 1))
+        if groups > 1 and (context != CHECKERBOARD or config["m"] % groups):
+            raise WeightsError(f"weights have {groups} channel groups, which need the checkerboard "
+                               f"context and a multiple of {groups} latent channels")
+        prefixes = ["h_s"] + (["cx", "cf"] if context == CHECKERBOARD else [])
+        prefixes += [f"cc{g}" for g in range(1, groups)]
+        integer = {prefix: _fixed_layers(tensors, config, prefix) for prefix in prefixes}
     except (SafetensorError, KeyError, ValueError) as exc:
         raise WeightsError(f"unreadable weights file: {exc}") from None
     model = CodecModel(config["n"], config["m"], config["levels"], integer["h_s"],
                        _tables(tensors, "z"), tensors["z.medians_fixed"], _tables(tensors, "y"),
-                       tensors["y.scale_thresholds"], integer.get("cx"), integer.get("cf"))
+                       tensors["y.scale_thresholds"], integer.get("cx"), integer.get("cf"),
+                       [integer[f"cc{g}"] for g in range(1, groups)])
     float_state = {k: v.float() for k, v in tensors.items()
                    if k.split(".")[0] in ("g_a", "g_s", "h_a", "log_gain", "log_inverse_gain")}
     missing, unexpected = model.load_state_dict(float_state, strict=False)

@@ -8,6 +8,8 @@ What is written (and never recomputed at load time):
   (:mod:`aecodec.models.fixed_point`), with each layer's shift in the metadata;
 * ``cx.0.*`` and ``cf.{i}.*`` (checkerboard context models only): the integer
   context convolution and fusion layers (:mod:`aecodec.models.context`);
+* ``cc{g}.{i}.*`` (models with channel groups): the integer network of channel
+  group ``g`` = 1, 2, … (:class:`~aecodec.models.context.ChannelContext`);
 * ``z.*``: the factorized prior's quantized CDFs and its medians on the 2**-8 grid;
 * ``y.*``: the Gaussian scale table's quantized CDFs and the integer thresholds
   that choose a table row from a fixed-point scale.
@@ -58,6 +60,9 @@ def _integer_networks(model: VariableRateHyperprior) -> dict[str, list[torch.nn.
     if model.context is not None:
         nets["cx"] = [model.context.context]
         nets["cf"] = list(model.context.fuse)
+    if model.channel_context is not None:
+        for g, net in enumerate(model.channel_context.nets, start=1):
+            nets[f"cc{g}"] = list(net)
     return nets
 
 
@@ -96,6 +101,8 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
               "act_bits": ACT_BITS, **integer_specs}
     if model.context is not None:
         config["context"] = model.config.context
+    if model.channel_context is not None:
+        config["channel_groups"] = model.config.channel_groups
     meta = {"config": json.dumps(config, sort_keys=True)}
     if provenance:
         meta["provenance"] = json.dumps(provenance, sort_keys=True)

@@ -117,6 +117,8 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     integer = {"h_s": model.h_s}
     if model.context is not None and "cx" in config:  # else the context starts afresh
         integer.update(cx=[model.context.context], cf=model.context.fuse)
+    if model.channel_context is not None and config.get("channel_groups") == model.config.channel_groups:
+        integer.update({f"cc{g}": net for g, net in enumerate(model.channel_context.nets, start=1)})
     elif "cx" in config:
         print(f"{path} has a context model; this plain model leaves it out", flush=True)
     with torch.no_grad():
@@ -312,8 +314,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m, help="M")
     p.add_argument("--context", default=ModelConfig.context, choices=[NO_CONTEXT, CHECKERBOARD],
                    help="context model of ŷ (checkerboard: two-pass, see aecodec.models.context)")
+    p.add_argument("--channel-groups", type=int, default=ModelConfig.channel_groups, metavar="G",
+                   help="with --context checkerboard: code each half in G channel groups, each "
+                        "conditioned on the groups before it (1: none)")
     a = vars(p.parse_args(argv))
-    model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"))
+    model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"),
+                               channel_groups=a.pop("channel_groups"))
     train(TrainConfig(**a), model_config)
 
 
