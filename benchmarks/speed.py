@@ -90,6 +90,9 @@ def count_macs(model, height: int = 512, width: int = 768) -> dict:
         per_position = (cx.weight.shape[0] * cx.weight.shape[1] * anchor_taps
                         + sum(l.weight.numel() for l in model.fuse_layers))
         counts["context (cx + cf)"] = per_position * (height // 16) * (width // 16) / 2
+    if model.channel_layers:  # 1×1 integer layers at every ŷ position (in its half)
+        counts["channel groups (cc)"] = sum(l.weight.numel() for net in model.channel_layers
+                                            for l in net) * (height // 16) * (width // 16)
     return {k: v / (height * width) for k, v in counts.items()}
 
 
@@ -140,7 +143,8 @@ def worker_aecodec(images, runs: int) -> dict:
         "synthesis g_s": _median_time(lambda: model.synthesise(y_hat, QUALITY), runs),
         "hyper-analysis h_a": _median_time(lambda: model.h_a(y), runs),
         "exact hyper-synthesis h_s": _median_time(lambda: model.entropy_parameters(z_sym), runs),
-        **({"exact context model (cx + cf)": context} if model.has_context else {}),
+        **({"exact context model (cx + cf, channel groups, table rows)": context}
+           if model.has_context else {}),
         "entropy coding (quantize + rANS encode, both streams)": _median_time(
             lambda: model.code_latents(y), runs)
         - _median_time(lambda: (model.h_a(y), model.entropy_parameters(z_sym)), runs) - context,
