@@ -66,9 +66,9 @@ def test_decoded_latents_equal_encoder_latents(sample_path):
     med = model.z_medians_fixed.double()[None, :, None, None] / 256
     z_sym = torch.floor(z.double() - med + 0.5).long()
     params = model.entropy_parameters(z_sym)
-    if model.has_context:  # non-anchors: means corrected from the anchors' symbols
-        anchor_symbols = torch.floor(y.double() - params.means_fixed.double() / 256 + 0.5).long()
-        params = model.context_parameters(params, anchor_symbols)
+    if model.has_context:  # parameters corrected from the symbols coded before each element
+        _, decoded_symbols, _ = model.decode_symbols(streams)
+        params = model.context_parameters(params, decoded_symbols)
     means = params.means_fixed.double() / 256
     y_hat_encoder = torch.floor(y.double() - means + 0.5) + means
     y_hat_decoder = model.decode_latents(streams)
