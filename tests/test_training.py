@@ -132,6 +132,20 @@ def test_channel_groups_start_from_a_checkerboard_run_and_export(folder, tmp_pat
     assert (coder.decode_latents(coder.code_latents(y)).float() - y).abs().max() <= 0.5 + 1e-3
 
 
+def test_a_second_trainer_on_the_same_run_is_refused(folder, tmp_path):
+    from aecodec.training.train import _lock_run
+
+    out = tmp_path / "run"
+    out.mkdir()
+    held = _lock_run(out)
+    cfg = TrainConfig(data=str(folder), out=str(out), steps=1, batch=2, crop=64, warmup=1, threads=1)
+    with pytest.raises(RuntimeError, match="another training process"):
+        train(cfg, TINY)
+    held.close()
+    train(cfg, TINY)  # the lock is released with its holder
+    assert (out / "checkpoint.pt").exists()
+
+
 def test_distributed_two_processes_match_one(folder, tmp_path):
     """torchrun with 2 gloo processes: the logged loss matches a 1-process run within 2 %."""
     import json

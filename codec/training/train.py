@@ -97,6 +97,21 @@ def rd_loss(model, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor,
     return loss, out.aux_loss, bpp.detach(), mse.detach()
 
 
+def _lock_run(out: Path):
+    """Hold ``out/lock`` for the life of the process: a second trainer started on the
+    same run folder would interleave its checkpoints and log with the first's."""
+    import fcntl
+
+    handle = open(out / "lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RuntimeError(f"another training process is using {out}; stop it (or wait for it) "
+                           "before resuming this run") from None
+    return handle
+
+
 def _save_atomic(obj: object, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
@@ -174,6 +189,8 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
     log_path = out / "log.jsonl"
+    if rank == 0:
+        lock = _lock_run(out)  # noqa: F841 (held until the process ends)
 
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
