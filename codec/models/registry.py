@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 5
+DEFAULT_MODEL_ID = 6
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -114,5 +114,17 @@ register(ModelEntry(
     description="Model 4 with a checkerboard context model (anchors, then non-anchors predicted "
                 "from them), trained 8000 more steps on 256-px crops (lr 2e-4); transforms see "
                 "64 px across tile borders",
+    tile_margin=64,
+))
+
+
+register(ModelEntry(
+    id=6,
+    name="hp-mean-scale-vr-128-192-checkerboard-4groups",
+    filename="aec_m6.safetensors",
+    sha256="9817d37593f05dea5e13dec5f1ea99b0070a12267919a81720b1b4d4be338c64",
+    description="Model 5 with 4 channel groups in each checkerboard half (each group's "
+                "parameters corrected from the groups before it), trained 2750 more steps "
+                "on 256-px crops (lr 2e-4); transforms see 64 px across tile borders",
     tile_margin=64,
 ))
