@@ -40,11 +40,10 @@ def _float_half(model, y: torch.Tensor, scales: torch.Tensor, means: torch.Tenso
     returns the corrected ``(scales, means)`` and writes the half's symbols into ``y_sym``."""
     from aecodec.models.fixed_point import ACT_BITS, run_float
 
-    groups = len(model.channel_layers) + 1
-    size = model.m // groups
+    from aecodec.models.context import channel_groups
+
     out_s, out_mu, decoded = [], [], []
-    for g in range(groups):
-        channels = slice(g * size, (g + 1) * size)
+    for g, channels in enumerate(channel_groups(model.m, len(model.channel_layers) + 1)):
         s, mu = scales[:, channels], means[:, channels]
         if g > 0:
             inputs = torch.cat([s, mu, *decoded], dim=1) * 2**ACT_BITS

@@ -36,7 +36,7 @@ from .. import kernels
 from ..entropy import CdfTables
 from ..errors import InvalidInputError
 from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
-from .context import anchor_mask, fixed_correction
+from .context import anchor_mask, channel_groups, fixed_correction
 from .fixed_point import ACT_BITS, FixedLayer, run_fixed
 
 
@@ -240,11 +240,8 @@ class CodecModel(nn.Module):
         tensors ``scales``, ``means``, ``indexes`` and ``symbols`` at ``half`` in place."""
         s, mu = scales[:, :, half], means[:, :, half]  # packed [1, m, N]
         idx, sym = indexes[:, :, half], symbols[:, :, half]
-        groups = len(self.channel_layers) + 1
-        size = self.m // groups
         decoded = []
-        for g in range(groups):
-            channels = slice(g * size, (g + 1) * size)
+        for g, channels in enumerate(channel_groups(self.m, len(self.channel_layers) + 1)):
             if g > 0:
                 inputs = torch.cat([s[:, channels], mu[:, channels], *decoded], dim=1)
                 correction = run_fixed(self.channel_layers[g - 1], inputs[:, :, None])[:, :, 0]

@@ -59,6 +59,12 @@ class CheckerboardContext(nn.Module):
         return self.fuse(torch.cat([params, self.context(anchors)], dim=1))
 
 
+def channel_groups(m: int, groups: int) -> list[slice]:
+    """The channels of each of ``groups`` equal, consecutive channel groups of ``m``."""
+    size = m // groups
+    return [slice(g * size, (g + 1) * size) for g in range(groups)]
+
+
 class ChannelContext(nn.Module):
     """Channel groups within each checkerboard half (as in He et al., "ELIC", CVPR 2022,
     with per-position networks).
@@ -88,7 +94,7 @@ class ChannelContext(nn.Module):
             self.nets.append(net)
 
     def channels(self, g: int) -> slice:
-        return slice(g * self.size, (g + 1) * self.size)
+        return channel_groups(self.groups * self.size, self.groups)[g]
 
 
 # -- exact inference: the context network on the checkerboard's halves only ----
