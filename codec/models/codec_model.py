@@ -192,18 +192,26 @@ class CodecModel(nn.Module):
         return self._code_in_order(params, lambda half, channels, _: y_symbols[:, channels][:, :, half])[1]
 
     @torch.no_grad()
-    def quantize_latents(self, y: Tensor, z_symbols: Tensor,
-                         params: EntropyParameters | None = None) -> tuple[Tensor, EntropyParameters]:
+    def quantize_latents(self, y: Tensor, z_symbols: Tensor, params: EntropyParameters | None = None,
+                         coded: list[tuple[Tensor, Tensor]] | None = None
+                         ) -> tuple[Tensor, EntropyParameters]:
         """The integer symbols of ``y`` and the exact parameters each is coded with.
 
         ``params``: the hyperprior's parameters of ``z_symbols``, if already computed.
+        ``coded``: if given, receives ``(symbols, table rows)`` of each part in
+        stream order (:meth:`_code_in_order`): the y stream is their concatenation.
         """
         params = self.entropy_parameters(z_symbols) if params is None else params
+        coded = [] if coded is None else coded
         if not self.has_context:
-            return kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS), params
+            symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
+            coded.append((symbols, params.indexes))
+            return symbols, params
 
         def quantize(half: Tensor, channels: slice, p: EntropyParameters) -> Tensor:
-            return kernels.quantize(y[:, channels][:, :, half], p.means_fixed.to(torch.float64) / 2**ACT_BITS)
+            symbols = kernels.quantize(y[:, channels][:, :, half], p.means_fixed.to(torch.float64) / 2**ACT_BITS)
+            coded.append((symbols, p.indexes))
+            return symbols
 
         return self._code_in_order(params, quantize)
 
@@ -218,8 +226,9 @@ class CodecModel(nn.Module):
         channel groups). ``take(half, channels, p)`` returns the int64 symbols
         ``[1, c, N]`` of ``channels`` at the ``N`` positions of ``half`` (``[H, W]``
         bool, row-major), given their parameters ``p`` (packed the same way): the
-        encoder quantizes ``y``, the decoder reads its stream. Returns every
-        symbol ``[1, m, H, W]`` and its parameters.
+        encoder quantizes ``y``, the decoder reads its stream. The order of the
+        ``take`` calls is the y stream's order (each part channel-major, then
+        row-major). Returns every symbol ``[1, m, H, W]`` and its parameters.
         """
         scales, means = params.scales_fixed.clone(), params.means_fixed.clone()
         indexes, symbols = params.indexes.clone(), torch.zeros_like(means)
@@ -255,14 +264,6 @@ class CodecModel(nn.Module):
         scales[:, :, half], means[:, :, half] = s, mu
         indexes[:, :, half], symbols[:, :, half] = idx, sym
 
-    def _halves(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray] | None:
-        """Boolean ``(anchors, non-anchors)`` masks over a ``(c, h, w)`` latent, or None."""
-        if not self.has_context:
-            return None
-        c, h, w = shape
-        anchors = np.broadcast_to(anchor_mask(h, w).numpy()[0], (c, h, w))
-        return anchors, ~anchors
-
     @torch.no_grad()
     def code_latents(self, y: Tensor, z_symbols: Tensor | None = None) -> LatentStreams:
         """Quantize and entropy-code a gained latent ``y`` of shape ``[1, m, h, w]``.
@@ -274,12 +275,10 @@ class CodecModel(nn.Module):
             z_symbols = self.hyper_symbols(y)
         z_shape = tuple(z_symbols.shape[1:])
         z_bytes = self.z_tables.encode(z_symbols.cpu().numpy(), self._z_indexes(z_shape))
-        y_symbols, params = self.quantize_latents(y, z_symbols)
-        symbols, indexes = y_symbols[0].cpu().numpy(), params.indexes[0].cpu().numpy()
-        halves = self._halves(symbols.shape)
-        if halves is not None:
-            symbols = np.concatenate([symbols[half] for half in halves])
-            indexes = np.concatenate([indexes[half] for half in halves])
+        coded: list[tuple[Tensor, Tensor]] = []
+        y_symbols, _ = self.quantize_latents(y, z_symbols, coded=coded)
+        symbols = np.concatenate([part.cpu().numpy().ravel() for part, _ in coded])
+        indexes = np.concatenate([rows.cpu().numpy().ravel() for _, rows in coded])
         y_bytes = self.y_tables.encode(symbols, indexes)
         return LatentStreams(z_shape, tuple(y_symbols.shape[1:]), z_bytes, y_bytes)
 
