@@ -34,29 +34,6 @@ from .rd import load_images
 QUALITIES = (10, 40, 70, 95)
 
 
-def _float_half(model, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor,
-                half: torch.Tensor, y_sym: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """One checkerboard half in float, channel group by group (the exact walk's order):
-    returns the corrected ``(scales, means)`` and writes the half's symbols into ``y_sym``."""
-    from aecodec.models.fixed_point import ACT_BITS, run_float
-
-    from aecodec.models.context import channel_groups
-
-    out_s, out_mu, decoded = [], [], []
-    for g, channels in enumerate(channel_groups(model.m, len(model.channel_layers) + 1)):
-        s, mu = scales[:, channels], means[:, channels]
-        if g > 0:
-            inputs = torch.cat([s, mu, *decoded], dim=1) * 2**ACT_BITS
-            d_s, d_mu = run_float(model.channel_layers[g - 1], inputs).chunk(2, dim=1)
-            s, mu = torch.where(half, s + d_s, s), torch.where(half, mu + d_mu, mu)
-        sym = torch.floor(y[:, channels].double() - mu.double() + 0.5).long()
-        y_sym[:, channels] = torch.where(half, sym, y_sym[:, channels])
-        decoded.append((sym.float() + mu) * half)
-        out_s.append(s)
-        out_mu.append(mu)
-    return torch.cat(out_s, dim=1), torch.cat(out_mu, dim=1)
-
-
 def _float_path(model, y: torch.Tensor) -> tuple[int, torch.Tensor]:
     from aecodec.models.fixed_point import ACT_BITS, run_float
 
@@ -67,24 +44,15 @@ def _float_path(model, y: torch.Tensor) -> tuple[int, torch.Tensor]:
     z_fixed = z_sym * 2**ACT_BITS + model.z_medians_fixed[None, :, None, None]
     params = run_float(model.hs_layers, z_fixed)
     scales, means = params.chunk(2, dim=1)
+    scales, means = model.float_parameters(y, scales, means)  # the context walk, in float
     y_sym = torch.floor(y.double() - means.double() + 0.5).long()
-    order = None
-    if model.has_context:  # the same walk (anchors, context, non-anchors), in float
-        from aecodec.models.context import anchor_mask
-
-        anchors = anchor_mask(*y.shape[2:])
-        scales, means = _float_half(model, y, scales, means, anchors, y_sym)
-        values = (y_sym.double() + means.double()) * anchors * 2**ACT_BITS
-        context = run_float(model.context_layers, values)
-        base = torch.cat([scales, means], 1)
-        correction = run_float(model.fuse_layers, torch.cat([base, context], 1) * 2**ACT_BITS)
-        scales, means = torch.where(anchors, base, base + correction).chunk(2, dim=1)
-        scales, means = _float_half(model, y, scales, means, ~anchors, y_sym)
-        order = anchors.expand_as(y_sym)[0].numpy()
     thresholds = model.scale_thresholds.double() / 2**ACT_BITS
     idx = torch.searchsorted(thresholds, scales.double().contiguous(), right=False)
     symbols, indexes = y_sym[0].numpy(), idx[0].numpy()
-    if order is not None:  # anchors first, as the exact path codes them
+    if model.has_context:  # anchors first, as the exact path codes them
+        from aecodec.models.context import anchor_mask
+
+        order = anchor_mask(*y.shape[2:]).expand_as(y_sym)[0].numpy()
         symbols = np.concatenate([symbols[order], symbols[~order]])
         indexes = np.concatenate([indexes[order], indexes[~order]])
     y_bytes = model.y_tables.encode(symbols, indexes)

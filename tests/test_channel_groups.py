@@ -83,6 +83,26 @@ def test_exact_parameters_follow_the_trained_network(trained, coder):
     assert scale_error.median() < 0.01
 
 
+def test_float_walk_matches_the_exact_walk_and_carries_gradient_to_earlier_parts(coder):
+    """``float_parameters`` (encoder-side estimates) computes the exact walk's
+    parameters to a small fraction of a step, and the later parts' rate depends
+    on the anchors' latents through it."""
+    y = coder.analyse(torch.rand(1, 3, 128, 128), 60.0)
+    z = coder.hyper_symbols(y)
+    base = coder.entropy_parameters(z)
+    _, exact = coder.quantize_latents(y, z)
+    grid = lambda t: (t.double() / 2**ACT_BITS).float()
+    y_in = y.detach().clone().requires_grad_(True)
+    scales, means = coder.float_parameters(y_in, grid(base.scales_fixed), grid(base.means_fixed))
+    assert (means.detach() - grid(exact.means_fixed)).abs().max() < 0.01
+    assert (scales.detach() - grid(exact.scales_fixed)).abs().max() < 0.01
+    anchors = anchor_mask(*y.shape[2:])[0, 0]
+    means[:, :, ~anchors].sum().backward()  # the non-anchors' means alone
+    assert y_in.grad[:, :, anchors].abs().sum() > 0 and y_in.grad[:, :, ~anchors].abs().sum() > 0
+    last = y_in.grad[:, 8:][:, :, ~anchors]  # the last group's non-anchors condition nothing
+    assert torch.equal(last, torch.zeros_like(last))
+
+
 def test_zero_channel_networks_code_like_the_checkerboard_model():
     """Channel groups start at zero: a model initialised from a checkerboard model
     trains and codes exactly like it until the new networks learn."""

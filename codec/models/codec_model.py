@@ -37,7 +37,7 @@ from ..entropy import CdfTables
 from ..errors import InvalidInputError
 from . import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE, transforms
 from .context import anchor_mask, channel_groups, fixed_correction
-from .fixed_point import ACT_BITS, FixedLayer, run_fixed
+from .fixed_point import ACT_BITS, FixedLayer, run_fixed, run_float
 
 
 
@@ -214,6 +214,49 @@ class CodecModel(nn.Module):
             return symbols
 
         return self._code_in_order(params, quantize)
+
+    def float_parameters(self, y: Tensor, scales: Tensor, means: Tensor) -> tuple[Tensor, Tensor]:
+        """The walk of :meth:`_code_in_order` in plain float32, differentiable in ``y``.
+
+        ``scales``, ``means``: the hyperprior's, float ``[1, m, H, W]`` in latent
+        units. Each part is conditioned on ŷ = round(y − mean) + mean of the
+        parts before it (rounded as the coder rounds, in float64, with a
+        straight-through gradient), so the rate of the later parts pulls on the
+        earlier latents. Returns every element's ``(scales, means)``.
+
+        Not bit-exact (float convolutions, :func:`~.fixed_point.run_float`):
+        for encoder-side estimates (latent refinement, the exact path's
+        benchmark), never to code or decode a file.
+        """
+        if not self.has_context:
+            return scales, means
+        anchors = anchor_mask(y.shape[2], y.shape[3], y.device)
+        scales, means, y_hat = self._float_half(y, scales, means, anchors)
+        context = run_float(self.context_layers, y_hat * 2**ACT_BITS)
+        base = torch.cat([scales, means], dim=1)
+        correction = run_float(self.fuse_layers, torch.cat([base, context], dim=1) * 2**ACT_BITS)
+        scales, means = torch.where(anchors, base, base + correction).chunk(2, dim=1)
+        scales, means, _ = self._float_half(y, scales, means, ~anchors)
+        return scales, means
+
+    def _float_half(self, y: Tensor, scales: Tensor, means: Tensor,
+                    half: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """One half of :meth:`float_parameters`, group by group: the corrected
+        ``(scales, means)`` and ŷ at ``half`` (zero elsewhere)."""
+        out_s, out_mu, decoded = [], [], []
+        for g, channels in enumerate(channel_groups(self.m, len(self.channel_layers) + 1)):
+            s, mu = scales[:, channels], means[:, channels]
+            if g > 0:  # 1×1 networks: run everywhere, keep at ``half``
+                inputs = torch.cat([s, mu, *decoded], dim=1) * 2**ACT_BITS
+                d_s, d_mu = run_float(self.channel_layers[g - 1], inputs).chunk(2, dim=1)
+                s, mu = torch.where(half, s + d_s, s), torch.where(half, mu + d_mu, mu)
+            y_g = y[:, channels]
+            rounded = (torch.floor(y_g.detach().double() - mu.detach().double() + 0.5)
+                       + mu.detach().double()).float()
+            decoded.append((y_g + (rounded - y_g).detach()) * half)
+            out_s.append(s)
+            out_mu.append(mu)
+        return torch.cat(out_s, dim=1), torch.cat(out_mu, dim=1), torch.cat(decoded, dim=1)
 
     def _code_in_order(self, params: EntropyParameters,
                        take: Callable[[Tensor, slice, EntropyParameters], Tensor]
