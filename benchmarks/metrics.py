@@ -18,8 +18,8 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
     import torch
     from pytorch_msssim import ms_ssim as _ms_ssim, ssim as _ssim
 
-    ta = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None].double()
-    tb = torch.from_numpy(np.ascontiguousarray(b)).permute(2, 0, 1)[None].double()
+    ta = torch.from_numpy(np.array(a, dtype=np.float64)).permute(2, 0, 1)[None]  # a writable copy
+    tb = torch.from_numpy(np.array(b, dtype=np.float64)).permute(2, 0, 1)[None]
     if min(a.shape[:2]) > 160:
         return float(_ms_ssim(ta, tb, data_range=255.0))
     return float(_ssim(ta, tb, data_range=255.0))
