@@ -225,8 +225,9 @@ class CodecModel(nn.Module):
         earlier latents. Returns every element's ``(scales, means)``.
 
         Not bit-exact (float convolutions, :func:`~.fixed_point.run_float`):
-        for encoder-side estimates (latent refinement, the exact path's
-        benchmark), never to code or decode a file.
+        for estimates (the exact path's benchmark), never to code or decode a
+        file. (Refinement does not use its gradient: a straight-through
+        gradient through the context measured worse there; see README.)
         """
         if not self.has_context:
             return scales, means
