@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 7
+DEFAULT_MODEL_ID = 8
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -136,6 +136,17 @@ register(ModelEntry(
     filename="aec_m7.safetensors",
     sha256="dd071df1a97766ec8eab2294c84346448ebaf045da5adc1cf2d5c708e22d9dc5",
     description="Model 6 trained 9000 more steps on 256-px crops (lr 2e-4, cosine); "
+                "4 channel groups per checkerboard half; transforms see 64 px across tile borders",
+    tile_margin=64,
+))
+
+
+register(ModelEntry(
+    id=8,
+    name="hp-mean-scale-vr-128-192-checkerboard-4groups-c",
+    filename="aec_m8.safetensors",
+    sha256="45c9a094cd57d51d8a3df91f3abc01a8d923a3810b23ff669aa0c232cce94c4f",
+    description="Model 7 trained 8400 more steps on 256-px crops (lr 2e-4, cosine); "
                 "4 channel groups per checkerboard half; transforms see 64 px across tile borders",
     tile_margin=64,
 ))
