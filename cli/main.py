@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use the de-noising model: noise in the photo is dropped, not coded")
     c.add_argument("-e", "--effort", type=int, choices=sorted(aecodec.EFFORT_LEVELS), default=0,
                    help="encoder effort: 0 fastest (default); 1, 2 refine the latents for this "
-                        "image (smaller files, higher PSNR, many times slower to encode)")
+                        "image (many times slower to encode; kept only if the file's RD cost is lower)")
     c.add_argument("-m", "--model", type=int, default=None,
                    help="shipped model id to code with (default: the newest; see `aecodec models`); "
                         "an older id lets earlier aecodec versions decode the file")

@@ -157,12 +157,29 @@ class _Prepared:
             self._files[q_field, refined] = container.pack(header, tiles, self.extras)
         return self._files[q_field, refined]
 
-    def psnr(self, q_field: int, refined: bool = False) -> float:
-        """PSNR-RGB of the decoded file at ``q_field`` against the input."""
+    def _mse(self, q_field: int, refined: bool) -> float:
+        """Mean squared error (8-bit scale) of the decoded file at ``q_field``."""
         decoded = np.asarray(decode(self.file(q_field, refined), device=self.device).convert("RGB"),
                              np.float64)
-        mse = float(np.mean((decoded - self.px.colour) ** 2))
+        return float(np.mean((decoded - self.px.colour) ** 2))
+
+    def psnr(self, q_field: int, refined: bool = False) -> float:
+        """PSNR-RGB of the decoded file at ``q_field`` against the input."""
+        mse = self._mse(q_field, refined)
         return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+    def rd_cost(self, q_field: int, refined: bool) -> float:
+        """The real file's ``λ(quality)·255²·MSE + bits/pixel`` (MSE of 0–1 pixels): the cost
+        refinement lowers and training minimises."""
+        bpp = 8 * len(self.file(q_field, refined)) / (self.px.width * self.px.height)
+        return self.model.rd_lambda(q_field / 100) * self._mse(q_field, refined) + bpp
+
+    def best_file(self, q_field: int) -> bytes:
+        """The file at ``q_field``; with effort > 0, the refined file if its real RD cost is
+        lower than the plain one's, else the plain file (effort never makes a file worse)."""
+        if self.iterations and self.rd_cost(q_field, True) < self.rd_cost(q_field, False):
+            return self.file(q_field, True)
+        return self.file(q_field, False)
 
 
 def _parse_size(size: int | str) -> int:
@@ -221,11 +238,13 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
             clean targets), so noise is dropped rather than spent bits on.
         effort: 0 (default, fastest), 1 or 2: refine the latents for this image
             by gradient descent on its rate–distortion cost (20 or 50 passes
-            of the synthesis transform; :mod:`aecodec.refine`). Smaller files
-            at higher PSNR, at many times the encoding time; decoding is
-            unchanged. With a rate target the search runs without refinement
-            and the chosen quality is refined once (kept if it still meets
-            the target). Not with ``denoise``.
+            of the synthesis transform; :mod:`aecodec.refine`), at many times
+            the encoding time; decoding is unchanged. The refined file is kept
+            only if its real cost (λ·255²·MSE + bpp, decoded) is lower than the
+            plain file's, so effort never makes a file worse. With a rate target
+            the search runs without refinement and the chosen quality is
+            refined once (kept if it still meets the target and costs less).
+            Not with ``denoise``.
         model: code with this shipped model id instead of the default (see
             ``aecodec models``), e.g. an older id so that earlier aecodec
             versions, which do not ship the newest model, can decode the file.
@@ -262,7 +281,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
         q_field = container.quality_to_field(_check_quality(DEFAULT_QUALITY if quality is None
                                                             else quality))
         return _Prepared(image, tile_size, max_pixels, _device(device), progress, model_id,
-                         effort).file(q_field)
+                         effort).best_file(q_field)
     from . import rate_control
 
     if size is not None:
@@ -290,7 +309,7 @@ def encode(image: object, *, quality: float | None = None, bpp: float | None = N
     refined = job.file(q, True)
     if size is not None and len(refined) > limit or psnr is not None and job.psnr(q, True) < target_psnr:
         return job.file(q, False)
-    return refined
+    return job.best_file(q)
 
 
 def _model_choice(model: object) -> int:
