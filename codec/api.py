@@ -102,6 +102,7 @@ class _Prepared:
         self.progress = progress
         self._analysis: dict[int, object] = {}
         self._files: dict[tuple[int, bool], bytes] = {}
+        self._mses: dict[tuple[int, bool], float] = {}
         self._refined = 0  # tiles refined so far (progress)
         self.extras: dict[bytes, bytes] = {}
         if px.alpha is not None:
@@ -158,10 +159,13 @@ class _Prepared:
         return self._files[q_field, refined]
 
     def _mse(self, q_field: int, refined: bool) -> float:
-        """Mean squared error (8-bit scale) of the decoded file at ``q_field``."""
-        decoded = np.asarray(decode(self.file(q_field, refined), device=self.device).convert("RGB"),
-                             np.float64)
-        return float(np.mean((decoded - self.px.colour) ** 2))
+        """Mean squared error (8-bit scale) of the decoded file at ``q_field`` (memoized: the
+        PSNR target's check and the refined file's cost decode it once)."""
+        if (q_field, refined) not in self._mses:
+            decoded = np.asarray(decode(self.file(q_field, refined), device=self.device)
+                                 .convert("RGB"), np.float64)
+            self._mses[q_field, refined] = float(np.mean((decoded - self.px.colour) ** 2))
+        return self._mses[q_field, refined]
 
     def psnr(self, q_field: int, refined: bool = False) -> float:
         """PSNR-RGB of the decoded file at ``q_field`` against the input."""
