@@ -214,3 +214,32 @@ def test_denoising_run_trains_and_resumes(folder, tmp_path):
                       threads=1, log_every=1, noise_sigma=25.0)
     state = torch.load(train(cfg, TINY), weights_only=False)
     assert state["step"] == 2 and "noise_rng" in state and state["train_config"]["noise_sigma"] == 25.0
+
+
+def test_level_weights_have_mean_one_and_favour_low_rates():
+    from aecodec.training.train import level_weights
+
+    lambdas = torch.tensor(TINY.lambdas)
+    assert torch.equal(level_weights(lambdas, 0.0), torch.ones(len(TINY.lambdas)))
+    w = level_weights(lambdas, 0.3)
+    assert float(w.mean()) == pytest.approx(1.0, abs=1e-6)
+    assert bool((w[1:] < w[:-1]).all())  # higher λ, smaller weight
+    ratio = float(w[0] / w[-1])
+    assert ratio == pytest.approx((TINY.lambdas[-1] / TINY.lambdas[0]) ** 0.3, rel=1e-5)
+
+
+def test_weighted_loss_scales_each_sample_by_its_levels_weight():
+    from aecodec.models.hyperprior import VariableRateHyperprior
+    from aecodec.training.train import level_weights, rd_loss
+
+    torch.manual_seed(0)
+    model = VariableRateHyperprior(TINY).eval()
+    x = torch.rand(2, 3, 64, 64)
+    levels, lambdas = torch.tensor([0, len(TINY.lambdas) - 1]), torch.tensor(TINY.lambdas)
+    weights = level_weights(lambdas, 0.5)
+    plain, _, bpp, mse = rd_loss(model, x, levels, lambdas, False)
+    weighted, _, _, _ = rd_loss(model, x, levels, lambdas, False, weights=weights)
+    per_sample = lambdas[levels] * 255.0**2 * mse + bpp
+    assert float(plain) == pytest.approx(float(per_sample.mean()), rel=1e-5)
+    assert float(weighted) == pytest.approx(float((weights[levels] * per_sample).mean()), rel=1e-5)
+    assert float(weighted) != pytest.approx(float(plain), rel=1e-3)

@@ -57,6 +57,7 @@ class TrainConfig:
     device: str = "cpu"
     init: str | None = None  # checkpoint (.pt) or exported weights (.safetensors) to start from
     noise_sigma: float = 0.0  # de-noising: inputs get Gaussian noise, σ ~ U(0, noise_sigma) on 0–255
+    level_weight_power: float = 0.0  # level l's loss is weighted ∝ λ_l^-p (0: every level alike)
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -79,12 +80,25 @@ def add_noise(x: torch.Tensor, max_sigma: float, generator: torch.Generator) -> 
     return (x + noise.to(x.device)).clamp_(0, 1).mul_(255).round_().div_(255)
 
 
+def level_weights(lambdas: torch.Tensor, power: float) -> torch.Tensor:
+    """Loss weight of each rate level, ``∝ λ_l^-power`` with mean 1 over the levels.
+
+    The shared transforms serve every level, and a high level's loss is several
+    times a low level's (more bits, and λ scales the distortion), so with equal
+    weights the gradient favours high rates. ``power > 0`` shifts it back to the
+    low rates; ``power = 0`` weighs every level alike.
+    """
+    w = lambdas.double().pow(-power)
+    return (w / w.mean()).to(lambdas.dtype)
+
+
 def rd_loss(model, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor, autocast: bool,
-            target: torch.Tensor | None = None):
+            target: torch.Tensor | None = None, weights: torch.Tensor | None = None):
     """Per-sample ``λ·255²·MSE + bpp`` averaged over the batch; plus aux loss and stats.
 
     The distortion is measured against ``target`` (default: ``x`` itself; the
-    clean image when ``x`` is a noisy copy).
+    clean image when ``x`` is a noisy copy). ``weights`` (one per level, see
+    :func:`level_weights`) scale each sample's loss by its level's weight.
     """
     target = x if target is None else target
     out = model(x, levels.float(), autocast=autocast)
@@ -93,7 +107,8 @@ def rd_loss(model, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor,
     bits_z = -torch.log2(out.z_likelihoods).flatten(1).sum(1)
     bpp = (bits_y + bits_z) / num_pixels
     mse = (out.x_hat - target).pow(2).flatten(1).mean(1)
-    loss = (lambdas[levels] * 255.0**2 * mse + bpp).mean()
+    per_sample = lambdas[levels] * 255.0**2 * mse + bpp
+    loss = (per_sample if weights is None else weights[levels] * per_sample).mean()
     return loss, out.aux_loss, bpp.detach(), mse.detach()
 
 
@@ -241,6 +256,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
                     s[k] = v.to(device)
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
     lambdas = torch.tensor(model_config.lambdas, dtype=torch.float32, device=device)
+    weights = level_weights(lambdas, cfg.level_weight_power) if cfg.level_weight_power else None
     main_params = [p for g in opt.param_groups for p in g["params"]]
 
     def checkpoint() -> None:
@@ -267,7 +283,8 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
         part = slice(rank * per_rank, (rank + 1) * per_rank)
         x, x_in, levels = x[part].to(device), x_in[part].to(device), levels[part].to(device)
         x_in = x_in.contiguous(memory_format=torch.channels_last)
-        loss, aux, bpp, mse = rd_loss(net, x_in, levels, lambdas, cfg.autocast, target=x)
+        loss, aux, bpp, mse = rd_loss(net, x_in, levels, lambdas, cfg.autocast, target=x,
+                                      weights=weights)
         opt.zero_grad(set_to_none=True)
         aux_opt.zero_grad(set_to_none=True)
         (loss + aux).backward()  # aux depends only on the quantiles, loss never on them
@@ -321,7 +338,8 @@ def main(argv: list[str] | None = None) -> None:
     for field in ("steps", "batch", "crop", "warmup", "seed", "threads"):
         p.add_argument(f"--{field}", type=int, default=getattr(TrainConfig, field))
     p.add_argument("--log-every", dest="log_every", type=int, default=TrainConfig.log_every)
-    for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult", "noise_sigma"):
+    for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult", "noise_sigma",
+                  "level_weight_power"):
         p.add_argument(f"--{field.replace('_', '-')}", dest=field, type=float,
                        default=getattr(TrainConfig, field))
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
