@@ -40,6 +40,7 @@ def main(argv=None) -> None:
              "recipe": {k: export.get("train_config", {}).get(k) for k in ("steps", "batch", "crop", "lr")},
              "context": export.get("model_config", {}).get("context", "none"),
              "channel_groups": export.get("model_config", {}).get("channel_groups", 1),
+             "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
              "rd_commit": rd["provenance"]["git_commit"],
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
                                     for k in bd if k != "aecodec"}}
@@ -75,6 +76,8 @@ def main(argv=None) -> None:
             recipe += f", {e['context']} context"
         if e.get("channel_groups", 1) > 1:
             recipe += f", {e['channel_groups']} channel groups"
+        if e.get("level_weight_power"):
+            recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")
