@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 8
+DEFAULT_MODEL_ID = 9
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -148,5 +148,17 @@ register(ModelEntry(
     sha256="45c9a094cd57d51d8a3df91f3abc01a8d923a3810b23ff669aa0c232cce94c4f",
     description="Model 7 trained 8400 more steps on 256-px crops (lr 2e-4, cosine); "
                 "4 channel groups per checkerboard half; transforms see 64 px across tile borders",
+    tile_margin=64,
+))
+
+
+register(ModelEntry(
+    id=9,
+    name="hp-mean-scale-vr-128-192-checkerboard-4groups-d",
+    filename="aec_m9.safetensors",
+    sha256="822a75e823039781c15e6d61d9fcc236eaf5d5a778c54d29415eb9ae7d0e3bfa",
+    description="Model 8 trained 9400 more steps on 256-px crops (lr 2e-4, cosine), each level's "
+                "loss weighted by lambda^-0.3; 4 channel groups per checkerboard half; "
+                "transforms see 64 px across tile borders",
     tile_margin=64,
 ))
