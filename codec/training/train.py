@@ -256,7 +256,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
                     s[k] = v.to(device)
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
     lambdas = torch.tensor(model_config.lambdas, dtype=torch.float32, device=device)
-    weights = level_weights(lambdas, cfg.level_weight_power) if cfg.level_weight_power else None
+    weights = level_weights(lambdas, cfg.level_weight_power)  # all ones at power 0
     main_params = [p for g in opt.param_groups for p in g["params"]]
 
     def checkpoint() -> None:
