@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 9
+DEFAULT_MODEL_ID = 10
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -158,6 +158,18 @@ register(ModelEntry(
     filename="aec_m9.safetensors",
     sha256="822a75e823039781c15e6d61d9fcc236eaf5d5a778c54d29415eb9ae7d0e3bfa",
     description="Model 8 trained 9400 more steps on 256-px crops (lr 2e-4, cosine), each level's "
+                "loss weighted by lambda^-0.3; 4 channel groups per checkerboard half; "
+                "transforms see 64 px across tile borders",
+    tile_margin=64,
+))
+
+
+register(ModelEntry(
+    id=10,
+    name="hp-mean-scale-vr-128-192-checkerboard-4groups-e",
+    filename="aec_m10.safetensors",
+    sha256="7570534797081c8fbb9c88fe8bca3e32881ba9893db1c40f7b8e844fb1165067",
+    description="Model 9 trained 8800 more steps on 256-px crops (lr 2e-4, cosine), each level's "
                 "loss weighted by lambda^-0.3; 4 channel groups per checkerboard half; "
                 "transforms see 64 px across tile borders",
     tile_margin=64,
