@@ -43,8 +43,10 @@ def test_long_fuzz_run():
 
 def test_every_sampled_bit_flip_is_detected(small_file):
     rng = np.random.default_rng(3)
-    positions = sorted(set(range(0, 64)) | set(rng.integers(64, len(small_file), 200).tolist()))
-    assert len(positions) >= 200
+    assert len(small_file) >= 64 + 200
+    # every header byte, then 200 distinct payload positions (drawn without replacement)
+    payload = rng.choice(np.arange(64, len(small_file)), size=200, replace=False)
+    positions = list(range(64)) + sorted(payload.tolist())
     for pos in positions:
         bad = bytearray(small_file)
         bad[pos] ^= 1 << int(rng.integers(8))
