@@ -244,3 +244,61 @@ def test_weighted_loss_scales_each_sample_by_its_levels_weight():
     assert float(plain) == pytest.approx(float(per_sample.mean()), rel=1e-5)
     assert float(weighted) == pytest.approx(float((weights[levels] * per_sample).mean()), rel=1e-5)
     assert float(weighted) != pytest.approx(float(plain), rel=1e-3)
+
+
+def test_residual_blocks_grow_a_trained_model_without_changing_its_output(folder, tmp_path):
+    """``--init`` a plain checkpoint into a model with residual blocks: the new blocks
+    are the identity (same output, bit for bit), then they learn, and the export
+    carries them into a coder."""
+    import dataclasses
+
+    from aecodec.models.hyperprior import VariableRateHyperprior
+    from aecodec.training.export import export_checkpoint
+
+    grown_config = dataclasses.replace(TINY, residual_blocks=2)
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=2, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1)
+    train(cfg, TINY)
+    cfg = dataclasses.replace(cfg, out=str(tmp_path / "b"), init=str(tmp_path / "a" / "checkpoint.pt"),
+                              steps=0)
+    train(cfg, grown_config)
+    plain, grown = VariableRateHyperprior(TINY), VariableRateHyperprior(grown_config)
+    plain.load_state_dict(torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=False)["model"])
+    grown.load_state_dict(torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)["model"])
+    x, position = torch.rand(1, 3, 64, 64), torch.tensor([0.5])
+    with torch.no_grad():
+        a, b = plain.eval()(x, position, autocast=False), grown.eval()(x, position, autocast=False)
+    assert torch.equal(a.x_hat, b.x_hat) and torch.equal(a.y_likelihoods, b.y_likelihoods)
+
+    cfg.steps = 2
+    train(cfg, grown_config)
+    state = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
+    assert state["model_config"]["residual_blocks"] == 2
+    for name in ("g_a.blocks.3.1.expand.weight", "g_a.blocks.5.0.expand.weight",
+                 "g_s.blocks.1.0.expand.weight", "g_s.blocks.3.1.expand.weight"):
+        assert state["model"][name].abs().sum() > 0, name  # the blocks learnt
+    export_checkpoint(tmp_path / "b" / "checkpoint.pt", tmp_path / "m.safetensors")
+    coder = model_from_bytes((tmp_path / "m.safetensors").read_bytes())
+    assert coder.config["residual_blocks"] == 2
+    assert torch.equal(coder.g_s.blocks["3"][1].mix.weight,
+                       state["model"]["g_s.blocks.3.1.mix.weight"].half().float())
+    y = coder.analyse(torch.rand(1, 3, 64, 64), 50.0)
+    assert (coder.decode_latents(coder.code_latents(y)).float() - y).abs().max() <= 0.5 + 1e-3
+
+
+def test_residual_weights_are_refused_by_a_model_without_blocks(folder, tmp_path):
+    """Starting a plain model from weights with residual blocks would drop them: an error
+    that names the flag, for a checkpoint and for an export alike."""
+    import dataclasses
+
+    from aecodec.models.hyperprior import VariableRateHyperprior
+    from aecodec.training.export import export_checkpoint
+    from aecodec.training.train import _load_initial
+
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=1, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1)
+    train(cfg, dataclasses.replace(TINY, residual_blocks=1))
+    export_checkpoint(tmp_path / "a" / "checkpoint.pt", tmp_path / "m.safetensors")
+    for source in (tmp_path / "a" / "checkpoint.pt", tmp_path / "m.safetensors"):
+        with pytest.raises(ValueError, match="--residual-blocks 1"):
+            _load_initial(VariableRateHyperprior(TINY), str(source))

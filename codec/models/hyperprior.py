@@ -41,6 +41,9 @@ class ModelConfig:
     #: Channel groups coded one after another within each checkerboard half
     #: (1: none; :class:`~aecodec.models.context.ChannelContext`).
     channel_groups: int = 1
+    #: Residual bottleneck blocks per stage in ``g_a`` and ``g_s``
+    #: (:func:`aecodec.models.transforms.analysis`; 0: none).
+    residual_blocks: int = 0
 
     @property
     def levels(self) -> int:
@@ -67,8 +70,8 @@ class VariableRateHyperprior(nn.Module):
         super().__init__()
         self.config = config
         n, m, levels = config.n, config.m, config.levels
-        self.g_a = transforms.analysis(n, m)
-        self.g_s = transforms.synthesis(n, m)
+        self.g_a = transforms.analysis(n, m, config.residual_blocks)
+        self.g_s = transforms.synthesis(n, m, config.residual_blocks)
         self.h_a = transforms.hyper_analysis(n, m)
         self.h_s = transforms.hyper_synthesis(n, m)
         self.entropy_bottleneck = EntropyBottleneck(n)

@@ -68,7 +68,8 @@ def model_from_bytes(data: bytes) -> CodecModel:
     model = CodecModel(config["n"], config["m"], config["levels"], integer["h_s"],
                        _tables(tensors, "z"), tensors["z.medians_fixed"], _tables(tensors, "y"),
                        tensors["y.scale_thresholds"], integer.get("cx"), integer.get("cf"),
-                       [integer[f"cc{g}"] for g in range(1, groups)])
+                       [integer[f"cc{g}"] for g in range(1, groups)],
+                       int(config.get("residual_blocks", 0)))
     float_state = {k: v.float() for k, v in tensors.items()
                    if k.split(".")[0] in ("g_a", "g_s", "h_a", "log_gain", "log_inverse_gain")}
     missing, unexpected = model.load_state_dict(float_state, strict=False)

@@ -10,13 +10,18 @@ coded, so they may run in float32 or bfloat16 on any device::
 
 Strides: ``g_a`` downsamples by 16 and ``h_a`` by a further 4, so images are
 padded to a multiple of 64 before coding (:data:`aecodec.models.STRIDE`).
+
+``g_a`` and ``g_s`` may carry residual bottleneck blocks (He et al., "ELIC",
+CVPR 2022) at their 1/4- and 1/8-resolution stages. A new block computes the
+identity, so blocks can be added to a trained transform without changing what
+it computes (``aecodec train --init … --residual-blocks K``), and training
+then puts the extra capacity to use.
 """
 
 from __future__ import annotations
 
-from torch import nn
+from torch import Tensor, nn
 from compressai.layers import GDN
-
 
 
 def _conv(cin: int, cout: int, kernel: int = 5, stride: int = 2) -> nn.Conv2d:
@@ -29,19 +34,61 @@ def _deconv(cin: int, cout: int, kernel: int = 5, stride: int = 2) -> nn.ConvTra
     )
 
 
-def analysis(n: int, m: int) -> nn.Sequential:
-    """``g_a``: RGB image in [0, 1] → latent ``y`` with ``m`` channels at 1/16 size."""
-    return nn.Sequential(
-        _conv(3, n), GDN(n), _conv(n, n), GDN(n), _conv(n, n), GDN(n), _conv(n, m)
-    )
+class ResidualBottleneck(nn.Module):
+    """``x + expand(relu(mix(relu(reduce(x)))))``: 1×1 to half the channels, 3×3, 1×1 back.
+
+    ``expand`` starts at zero, so a new block is the identity.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        mid = channels // 2
+        self.reduce = nn.Conv2d(channels, mid, 1)
+        self.mix = nn.Conv2d(mid, mid, 3, padding=1)
+        self.expand = nn.Conv2d(mid, channels, 1)
+        nn.init.zeros_(self.expand.weight)
+        nn.init.zeros_(self.expand.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.mix(self.reduce(x).relu()).relu()
+        return x + self.expand(h)
 
 
-def synthesis(n: int, m: int) -> nn.Sequential:
-    """``g_s``: latent ``ŷ`` → RGB image (unclamped)."""
-    return nn.Sequential(
-        _deconv(m, n), GDN(n, inverse=True), _deconv(n, n), GDN(n, inverse=True),
-        _deconv(n, n), GDN(n, inverse=True), _deconv(n, 3),
-    )
+class ResidualTransform(nn.Module):
+    """Layers run in order and named ``0``, ``1``, … as in the plain ``nn.Sequential``
+    (so a plain transform's weights load unchanged), with ``blocks.<i>`` run after layer ``i``."""
+
+    def __init__(self, layers: list[nn.Module], after: tuple[int, ...], channels: int,
+                 blocks: int) -> None:
+        super().__init__()
+        for i, layer in enumerate(layers):
+            self.add_module(str(i), layer)
+        self.depth = len(layers)
+        self.blocks = nn.ModuleDict({
+            str(i): nn.Sequential(*(ResidualBottleneck(channels) for _ in range(blocks)))
+            for i in after})
+
+    def forward(self, x: Tensor) -> Tensor:
+        for i in range(self.depth):
+            x = self._modules[str(i)](x)
+            if str(i) in self.blocks:
+                x = self.blocks[str(i)](x)
+        return x
+
+
+def analysis(n: int, m: int, blocks: int = 0) -> nn.Module:
+    """``g_a``: RGB image in [0, 1] → latent ``y`` with ``m`` channels at 1/16 size;
+    ``blocks`` residual blocks after the GDNs at 1/4 and 1/8 size."""
+    layers = [_conv(3, n), GDN(n), _conv(n, n), GDN(n), _conv(n, n), GDN(n), _conv(n, m)]
+    return ResidualTransform(layers, (3, 5), n, blocks) if blocks else nn.Sequential(*layers)
+
+
+def synthesis(n: int, m: int, blocks: int = 0) -> nn.Module:
+    """``g_s``: latent ``ŷ`` → RGB image (unclamped); ``blocks`` residual blocks after
+    the inverse GDNs at 1/8 and 1/4 size."""
+    layers = [_deconv(m, n), GDN(n, inverse=True), _deconv(n, n), GDN(n, inverse=True),
+              _deconv(n, n), GDN(n, inverse=True), _deconv(n, 3)]
+    return ResidualTransform(layers, (1, 3), n, blocks) if blocks else nn.Sequential(*layers)
 
 
 def hyper_analysis(n: int, m: int) -> nn.Sequential:

@@ -103,6 +103,8 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
         config["context"] = model.config.context
     if model.channel_context is not None:
         config["channel_groups"] = model.config.channel_groups
+    if model.config.residual_blocks:  # absent from plain models' files, as before
+        config["residual_blocks"] = model.config.residual_blocks
     meta = {"config": json.dumps(config, sort_keys=True)}
     if provenance:
         meta["provenance"] = json.dumps(provenance, sort_keys=True)

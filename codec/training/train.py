@@ -140,8 +140,11 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     from safetensors.torch import load_file
 
     t = load_file(path)
-    header = json.loads(Path(path).read_bytes()[8:8 + int.from_bytes(Path(path).read_bytes()[:8], "little")])
-    config = json.loads(header["__metadata__"]["config"])
+    raw = Path(path).read_bytes()
+    config = json.loads(json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])["__metadata__"]["config"])
+    if config.get("residual_blocks", 0) > model.config.residual_blocks:
+        raise ValueError(f"{path} has {config['residual_blocks']} residual blocks per stage; "
+                         f"start with at least --residual-blocks {config['residual_blocks']}")
     state = {k: v.float() for k, v in t.items() if k.split(".")[0] in ("g_a", "g_s", "h_a")}
     state["log_gain"], state["log_inverse_gain"] = t["log_gain"], t["log_inverse_gain"]
     integer = {"h_s": model.h_s}
@@ -169,7 +172,11 @@ def _load_initial(model: VariableRateHyperprior, path: str) -> None:
         init_from_export(model, path)
         return
     state = torch.load(path, map_location="cpu", weights_only=False)
-    model.load_state_dict(state.get("model", state), strict=False)
+    _, unexpected = model.load_state_dict(state.get("model", state), strict=False)
+    if any(".blocks." in k for k in unexpected):
+        blocks = state.get("model_config", {}).get("residual_blocks", "K")
+        raise ValueError(f"{path} has residual blocks this model lacks; start with "
+                         f"--residual-blocks {blocks}")
 
 
 def _optimizers(model: VariableRateHyperprior, cfg: TrainConfig, groups: int = 2):
@@ -352,9 +359,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--channel-groups", type=int, default=ModelConfig.channel_groups, metavar="G",
                    help="with --context checkerboard: code each half in G channel groups, each "
                         "conditioned on the groups before it (1: none)")
+    p.add_argument("--residual-blocks", type=int, default=ModelConfig.residual_blocks, metavar="K",
+                   help="K residual bottleneck blocks per stage of g_a and g_s (0: none); new "
+                        "blocks start as the identity, so --init from a plain model keeps its output")
     a = vars(p.parse_args(argv))
     model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"),
-                               channel_groups=a.pop("channel_groups"))
+                               channel_groups=a.pop("channel_groups"),
+                               residual_blocks=a.pop("residual_blocks"))
     train(TrainConfig(**a), model_config)
 
 
