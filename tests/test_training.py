@@ -302,3 +302,14 @@ def test_residual_weights_are_refused_by_a_model_without_blocks(folder, tmp_path
     for source in (tmp_path / "a" / "checkpoint.pt", tmp_path / "m.safetensors"):
         with pytest.raises(ValueError, match="--residual-blocks 1"):
             _load_initial(VariableRateHyperprior(TINY), str(source))
+
+
+def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
+    from benchmarks.train_step import run
+
+    res = run([0, 1], repeats=1, batch=1, crop=64, threads=1)
+    plain, one = res["rows"]
+    assert plain["ratio"] == 1.0 and one["ratio"] > 0
+    n, mid = 128, 64  # a block: 1×1 to n/2, 3×3, 1×1 back; 2 stages × (g_a, g_s)
+    per_block = (n * mid + mid) + (mid * mid * 9 + mid) + (mid * n + n)
+    assert one["parameters"] - plain["parameters"] == 4 * per_block

@@ -1,0 +1,90 @@
+"""What an architecture option costs per training step, on this machine.
+
+    python -m benchmarks.train_step [--blocks 0 1 2 3] [--repeats 7] [--threads 2]
+
+Times one training step (forward, backward, Adam) of the default architecture
+(checkerboard context, 4 channel groups) at the shipped recipe's batch and
+crop (4 × 256², bf16 autocast, channels_last), for each number of residual
+blocks per stage (``aecodec train --residual-blocks``). Steps of every variant
+are interleaved round by round, so drift on a shared machine hits them alike;
+each variant's time is the median over the rounds, and its ratio is to the
+plain model's median from the same run. Nothing else should run meanwhile
+(pause a training run with ``kill -STOP``). Writes
+``benchmarks/results/train_step.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from .results_io import save
+
+
+def _step(model, opt, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tensor) -> float:
+    from aecodec.training.train import rd_loss
+
+    start = time.perf_counter()
+    loss, aux, _, _ = rd_loss(model, x, levels, lambdas, autocast=True)
+    opt.zero_grad(set_to_none=True)
+    (loss + aux).backward()
+    opt.step()
+    return time.perf_counter() - start
+
+
+def run(blocks: list[int], repeats: int, batch: int = 4, crop: int = 256, threads: int = 2) -> dict:
+    from aecodec.models.hyperprior import ModelConfig, VariableRateHyperprior
+
+    torch.set_num_threads(threads)  # as aecodec train (--threads)
+    torch.manual_seed(0)
+    base = ModelConfig(context="checkerboard", channel_groups=4)
+    lambdas = torch.tensor(base.lambdas)
+    x = torch.rand(batch, 3, crop, crop).contiguous(memory_format=torch.channels_last)
+    levels = torch.arange(batch) % base.levels
+    variants = {}
+    for k in blocks:
+        model = VariableRateHyperprior(dataclasses.replace(base, residual_blocks=k))
+        model = model.to(memory_format=torch.channels_last).train()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-6)
+        for _ in range(2):  # warm-up: allocator, oneDNN primitives
+            _step(model, opt, x, levels, lambdas)
+        variants[k] = (model, opt, [])
+    for _ in range(repeats):
+        for model, opt, times in variants.values():
+            times.append(_step(model, opt, x, levels, lambdas))
+    reference = statistics.median(variants[blocks[0]][2])
+    rows = [{"residual_blocks": k, "median_s": round(statistics.median(t), 4),
+             "ratio": round(statistics.median(t) / reference, 3),
+             "parameters": sum(p.numel() for p in m.parameters())}
+            for k, (m, _, t) in variants.items()]
+    return {"command": "python -m benchmarks.train_step", "batch": batch, "crop": crop,
+            "threads": torch.get_num_threads(), "repeats": repeats, "rows": rows}
+
+
+def write_markdown(res: dict, path: Path) -> None:
+    lines = ["# Training step time by residual blocks per stage", "",
+             f"`{res['command']}`: one step (forward, backward, Adam) at batch {res['batch']} × "
+             f"{res['crop']}² crops, {res['threads']} threads, median of {res['repeats']} "
+             f"interleaved rounds; ratio to the first row, measured in the same run.", "",
+             "| residual blocks | parameters | s / step | ratio |", "|---:|---:|---:|---:|"]
+    lines += [f"| {r['residual_blocks']} | {r['parameters']:,} | {r['median_s']:.3f} | "
+              f"{r['ratio']:.2f}× |" for r in res["rows"]]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--blocks", type=int, nargs="+", default=[0, 1, 2, 3])
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    save("train_step", run(a.blocks, a.repeats, threads=a.threads), write_markdown)
+
+
+if __name__ == "__main__":
+    main()
