@@ -11,7 +11,10 @@ the transforms still look across tile borders, so no seam shows:
 
 A margin of 64 pixels (4 latent positions) covers the receptive fields of both
 transforms (61 pixels for ``g_a``, under 3 latent positions for ``g_s``), so
-the transforms compute what they would on the whole image. The hyperprior
+the transforms compute what they would on the whole image. Residual blocks
+(``aecodec train --residual-blocks 3``) widen them to 66 pixels and 4 latent
+positions, so such models use 128 (each model's margin is in the registry;
+``tests/test_tiling.py`` measures the fields against it). The hyperprior
 still runs per tile: its means and scales, hence ŷ, differ slightly from
 whole-image coding, which costs a few bits but shows no seam
 (``python -m benchmarks.tiling``). Margin 0 codes tiles independently

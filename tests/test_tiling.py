@@ -39,6 +39,50 @@ def test_the_default_model_looks_across_tile_borders():
     assert MODELS[DEFAULT_MODEL_ID].tile_margin >= 64
 
 
+def _receptive_extent(blocks: int) -> tuple[int, int]:
+    """How far ``g_a`` reads beyond one latent's 16 pixels (pixels) and ``g_s`` beyond
+    one pixel's latent (latents), on the larger side: gradients of one output
+    position, through random weights (residual blocks made non-zero)."""
+    import torch
+
+    from aecodec.models import transforms
+
+    torch.manual_seed(0)
+    g_a, g_s = transforms.analysis(16, 16, blocks), transforms.synthesis(16, 16, blocks)
+    for mod in [*g_a.modules(), *g_s.modules()]:
+        if isinstance(mod, transforms.ResidualBottleneck):
+            torch.nn.init.normal_(mod.expand.weight, std=0.1)
+            for conv in (mod.reduce, mod.mix):  # every ReLU open: no position hidden
+                torch.nn.init.constant_(conv.bias, 10.0)
+    x = torch.rand(1, 3, 512, 512, requires_grad=True)
+    g_a(x)[0, :, 16, 16].sum().backward()
+    rows = (x.grad.abs().sum((0, 1, 3)) > 0).nonzero().flatten()
+    pixels = max(256 - int(rows.min()), int(rows.max()) - 271)
+    y = torch.rand(1, 16, 32, 32, requires_grad=True)
+    g_s(y)[0, :, 256, 256].sum().backward()
+    rows = (y.grad.abs().sum((0, 1, 3)) > 0).nonzero().flatten()
+    return pixels, max(16 - int(rows.min()), int(rows.max()) - 16)
+
+
+@pytest.mark.parametrize("model_id", sorted(MODELS))
+def test_each_models_margin_covers_its_transforms_receptive_fields(model_id):
+    """A margin short of the receptive field would let tiles compute other latents and
+    pixels than the whole image (a seam); the architecture is read from the weights."""
+    import json
+
+    from safetensors import safe_open
+
+    from aecodec.models.loader import WEIGHTS_DIR
+
+    e = MODELS[model_id]
+    if e.tile_margin == 0:  # independent tiles by design
+        return
+    with safe_open(WEIGHTS_DIR / e.filename, "pt") as f:
+        blocks = json.loads(f.metadata()["config"]).get("residual_blocks", 0)
+    pixels, latents = _receptive_extent(blocks)
+    assert pixels <= e.tile_margin and latents <= e.tile_margin // 16, (pixels, latents)
+
+
 @pytest.fixture(scope="module")
 def photo(sample_path) -> np.ndarray:
     with Image.open(sample_path) as im:
