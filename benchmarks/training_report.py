@@ -40,6 +40,7 @@ def main(argv=None) -> None:
              "recipe": {k: export.get("train_config", {}).get(k) for k in ("steps", "batch", "crop", "lr")},
              "context": export.get("model_config", {}).get("context", "none"),
              "channel_groups": export.get("model_config", {}).get("channel_groups", 1),
+             "residual_blocks": export.get("model_config", {}).get("residual_blocks", 0),
              "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
              "rd_commit": rd["provenance"]["git_commit"],
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
@@ -76,6 +77,8 @@ def main(argv=None) -> None:
             recipe += f", {e['context']} context"
         if e.get("channel_groups", 1) > 1:
             recipe += f", {e['channel_groups']} channel groups"
+        if e.get("residual_blocks"):
+            recipe += f", {e['residual_blocks']} residual blocks per stage"
         if e.get("level_weight_power"):
             recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
