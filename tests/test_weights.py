@@ -29,3 +29,21 @@ def test_wrong_digest_is_an_error_not_a_warning(tmp_path):
 def test_garbage_weights_are_a_typed_error():
     with pytest.raises(aecodec.WeightsError):
         loader.model_from_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+
+
+@pytest.mark.parametrize("blocks", [-1, 10**6])
+def test_a_residual_block_count_out_of_range_is_refused_before_building(blocks):
+    """A corrupt architecture field must not make the loader build a huge network."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load, save
+
+    path = loader.WEIGHTS_DIR / MODELS[aecodec.DEFAULT_MODEL_ID].filename
+    with safe_open(path, "pt") as f:
+        meta = f.metadata()
+    config = json.loads(meta["config"])
+    config["residual_blocks"] = blocks
+    data = save(load(path.read_bytes()), metadata={**meta, "config": json.dumps(config)})
+    with pytest.raises(aecodec.WeightsError, match="residual blocks"):
+        loader.model_from_bytes(data)
