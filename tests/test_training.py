@@ -313,3 +313,26 @@ def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
     n, mid = 128, 64  # a block: 1×1 to n/2, 3×3, 1×1 back; 2 stages × (g_a, g_s)
     per_block = (n * mid + mid) + (mid * mid * 9 + mid) + (mid * n + n)
     assert one["parameters"] - plain["parameters"] == 4 * per_block
+
+
+def test_validation_codes_the_same_crops_and_tells_checkpoints_apart(folder, tmp_path):
+    """The yardstick is deterministic (same crops, rounded latents), is written at every
+    checkpoint, and separates a trained checkpoint from its untrained start."""
+    import json
+
+    from aecodec.training.validate import evaluate_checkpoint, fixed_crops
+
+    crops = fixed_crops(folder, 3, 64)
+    assert torch.equal(crops, fixed_crops(folder, 3, 64)) and crops.shape == (3, 3, 64, 64)
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=0, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1, val_crops=3, lr=1e-3)
+    train(cfg, TINY)
+    start = evaluate_checkpoint(tmp_path / "a" / "checkpoint.pt", crops)
+    assert evaluate_checkpoint(tmp_path / "a" / "checkpoint.pt", crops) == start
+    cfg.steps = 30
+    train(cfg, TINY)
+    trained = evaluate_checkpoint(tmp_path / "a" / "checkpoint.pt", crops)
+    assert trained["step"] == 30 and trained["loss"] < start["loss"]
+    logged = [json.loads(line) for line in (tmp_path / "a" / "val.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged] == [0, 30]
+    assert logged[-1]["loss"] == pytest.approx(trained["loss"], rel=1e-3) and set(logged[-1]) >= {"bpp0", "psnr1", "cpu_hours"}

@@ -33,6 +33,7 @@ import torch.distributed as dist
 from ..models.context import CHECKERBOARD, NO_CONTEXT
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
+from .validate import evaluate, fixed_crops
 
 
 @dataclass
@@ -58,6 +59,7 @@ class TrainConfig:
     init: str | None = None  # checkpoint (.pt) or exported weights (.safetensors) to start from
     noise_sigma: float = 0.0  # de-noising: inputs get Gaussian noise, σ ~ U(0, noise_sigma) on 0–255
     level_weight_power: float = 0.0  # level l's loss is weighted ∝ λ_l^-p (0: every level alike)
+    val_crops: int = 0  # fixed crops coded at every checkpoint into val.jsonl (0: none; validate.py)
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -266,7 +268,14 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     weights = level_weights(lambdas, cfg.level_weight_power)  # all ones at power 0
     main_params = [p for g in opt.param_groups for p in g["params"]]
 
+    val_set = fixed_crops(Path(cfg.data), cfg.val_crops, cfg.crop) if cfg.val_crops and rank == 0 else None
+
     def checkpoint() -> None:
+        if rank == 0 and val_set is not None:
+            record = evaluate(model, val_set.to(device), weights, cfg.autocast)
+            with open(out / "val.jsonl", "a") as f:
+                f.write(json.dumps({"step": step, "cpu_hours": round(cpu_seconds / 3600, 4),
+                                    **record}) + "\n")
         if rank == 0:
             _save_atomic({
                 "model": {k: v.cpu() for k, v in model.state_dict().items()}, "opt": opt.state_dict(),
@@ -345,6 +354,9 @@ def main(argv: list[str] | None = None) -> None:
     for field in ("steps", "batch", "crop", "warmup", "seed", "threads"):
         p.add_argument(f"--{field}", type=int, default=getattr(TrainConfig, field))
     p.add_argument("--log-every", dest="log_every", type=int, default=TrainConfig.log_every)
+    p.add_argument("--val-crops", dest="val_crops", type=int, default=TrainConfig.val_crops,
+                   help="code N fixed crops of training images at every checkpoint into val.jsonl, "
+                        "a yardstick for comparing runs (0: off)")
     for field in ("lr", "clip", "checkpoint_minutes", "gain_scale", "gain_lr_mult", "noise_sigma",
                   "level_weight_power"):
         p.add_argument(f"--{field.replace('_', '-')}", dest=field, type=float,
