@@ -8,7 +8,8 @@ published VTM) to ``benchmarks/results/training.json`` and rewrites
 ``training.md`` with it (and, with ``--heldout``, the BD-rates of the last
 ``python -m benchmarks.rd --data ../shared/data/train --manifest benchmarks/heldout.txt``
 run, on the held-out tenth of the training folder) and a sampled copy of the run's training curve
-(running bpp and PSNR per rate level on training crops, not a test set).
+(running bpp and PSNR per rate level on training crops, not a test set), and
+plots BD-rate against CPU-hours to ``training.png``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,32 @@ import json
 from pathlib import Path
 
 from .paths import RESULTS
+
+
+def plot(exports: list[dict], path: Path) -> None:
+    """BD-rate against total CPU-hours: Kodak vs JPEG, WebP and AVIF, held-out vs AVIF."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    for codec, style in (("JPEG", "o-"), ("WebP", "s-"), ("AVIF", "^-")):
+        pts = [(e["cpu_hours"], e["kodak_bd_rate_psnr"].get(codec)) for e in exports]
+        pts = [(x, y) for x, y in pts if y is not None]
+        ax.plot(*zip(*pts), style, label=f"Kodak vs {codec}")
+    held = [(e["cpu_hours"], e["heldout"]["bd_rate_psnr"].get("AVIF")) for e in exports if "heldout" in e]
+    held = [(x, y) for x, y in held if y is not None]
+    if held:
+        ax.plot(*zip(*held), "^--", label="held-out tenth vs AVIF")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("total training CPU-hours (2 cores)")
+    ax.set_ylabel("BD-rate of aecodec, PSNR (%)")
+    ax.set_title("Training trajectory (each point an export)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
 
 
 def main(argv=None) -> None:
@@ -63,6 +90,7 @@ def main(argv=None) -> None:
              "Exports measured on Kodak with real bitstreams (`python -m benchmarks.rd`, BD-rate of "
              "aecodec in PSNR; negative = fewer bits; `None` = curves do not overlap).", "",
              "Steps and CPU-hours are totals, including the export a run started from.", "",
+             "![BD-rate against CPU-hours](training.png)", "",
              "| export | from | run: steps × batch × crop², lr | total steps | total CPU-hours | vs JPEG | "
              "vs WebP | vs AVIF | vs VTM (published) |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -104,6 +132,7 @@ def main(argv=None) -> None:
             lines.append(f"| {r['step']} | {r['cpu_hours']:.2f} | {r['steps_per_s']:.2f} | "
                          + " | ".join(cells) + " |")
     (RESULTS / "training.md").write_text("\n".join(lines) + "\n")
+    plot(doc["exports"], RESULTS / "training.png")
     print(f"wrote {RESULTS / 'training.md'}")
 
 
