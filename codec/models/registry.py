@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 10
+DEFAULT_MODEL_ID = 11
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -173,4 +173,17 @@ register(ModelEntry(
                 "loss weighted by lambda^-0.3; 4 channel groups per checkerboard half; "
                 "transforms see 64 px across tile borders",
     tile_margin=64,
+))
+
+
+register(ModelEntry(
+    id=11,
+    name="hp-mean-scale-vr-128-192-checkerboard-4groups-res3",
+    filename="aec_m11.safetensors",
+    sha256="794ba7add3d5201721acfd63e1f001adfddf4f6ddb0be8b9b2a1678097d7cb4b",
+    description="Model 10 with 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
+                "g_a and g_s (started as the identity), trained 7400 more steps on 256-px crops "
+                "(lr 2e-4, cosine), each level's loss weighted by lambda^-0.3; 4 channel groups per "
+                "checkerboard half; transforms see 128 px across tile borders",
+    tile_margin=128,
 ))
