@@ -404,20 +404,19 @@ def _decode_colour(model, tiles: list[Tile], h: Header, progress: Progress | Non
     """Entropy-decode and synthesise the tiles, one row of tiles at a time.
 
     The synthesis of a tile row sees the ŷ of the rows above and below within
-    the model's margin (:mod:`aecodec.tiling`), so at most three rows of ŷ are
-    held (one without a margin): memory stays bounded as the image grows.
+    the model's margin (:mod:`aecodec.tiling`), so at most ``2·reach + 1`` rows
+    of ŷ are held (``reach`` = margin / tile height, rounded up: 1 for tiles at
+    least as tall as the margin, 0 without one): memory stays bounded as the
+    image grows.
     """
     import torch
 
     margin = model.entry.tile_margin
-    if margin > min(h.tile_width, h.tile_height):
-        raise CorruptStreamError(f"tiles of {h.tile_width}×{h.tile_height} are smaller than model "
-                                 f"{h.model_id}'s tile margin of {margin} pixels")
     boxes = tile_boxes(h.width, h.height, h.tile_width, h.tile_height)
     columns = -(-h.width // h.tile_width)
     row_boxes = [boxes[i:i + columns] for i in range(0, len(boxes), columns)]
     row_tiles = [tiles[i:i + columns] for i in range(0, len(tiles), columns)]
-    reach = 1 if margin else 0
+    reach = -(-margin // h.tile_height)  # tile rows above and below that the margin reaches
     done, total = 0, 2 * len(boxes)
 
     def report() -> None:

@@ -117,6 +117,23 @@ def test_independent_tiles_show_a_step_at_borders_that_the_margin_removes(photo)
     assert border_ratio(0) > 1.3 * border_ratio(shipped.tile_margin)
 
 
+def test_a_margin_taller_than_the_tiles_reaches_several_tile_rows(photo):
+    """64-px tiles with a 128-px margin (model 11's): each tile's synthesis needs two
+    tile rows above and below; the result is the whole-image synthesis (margin past
+    the image), up to float summation order."""
+    model = load_model(DEFAULT_MODEL_ID, "cpu")
+    shipped = model.entry
+    data = aecodec.encode(photo, quality=60, tile_size=64)
+    try:
+        model.entry = dataclasses.replace(shipped, tile_margin=128)
+        tiled = np.asarray(aecodec.decode(data), int)
+        model.entry = dataclasses.replace(shipped, tile_margin=1024)
+        whole = np.asarray(aecodec.decode(data), int)
+    finally:
+        model.entry = shipped
+    assert np.abs(tiled - whole).max() <= 1 and (tiled != whole).mean() < 0.01
+
+
 def test_progress_reports_every_tile(small_rgb):
     seen_encode, seen_decode = [], []
     data = aecodec.encode(small_rgb, quality=50, tile_size=64 * 1, progress=lambda d, t: seen_encode.append((d, t)))
