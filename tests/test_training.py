@@ -173,10 +173,20 @@ def test_init_from_shipped_weights_restores_the_transforms(tmp_path):
     from aecodec.models.registry import DEFAULT_MODEL_ID, MODELS
     from aecodec.training.train import init_from_export
 
-    model = VariableRateHyperprior(ModelConfig())
-    init_from_export(model, str(WEIGHTS_DIR / MODELS[DEFAULT_MODEL_ID].filename))
+    import json
+
+    from safetensors import safe_open
+
+    path = WEIGHTS_DIR / MODELS[DEFAULT_MODEL_ID].filename
+    with safe_open(path, "pt") as f:
+        c = json.loads(f.metadata()["config"])
+    model = VariableRateHyperprior(ModelConfig(
+        n=c["n"], m=c["m"], lambdas=tuple(c["lambdas"]), context=c.get("context", "none"),
+        channel_groups=c.get("channel_groups", 1), residual_blocks=c.get("residual_blocks", 0)))
+    init_from_export(model, str(path))
     shipped = load_model(DEFAULT_MODEL_ID)
-    assert torch.equal(model.g_s[0].weight.half().float(), shipped.g_s[0].weight)
+    for name in ("g_s.0.weight", "g_a.6.bias") + (("g_s.blocks.3.0.mix.weight",) if c.get("residual_blocks") else ()):
+        assert torch.equal(model.get_parameter(name).half().float(), shipped.get_parameter(name)), name
     assert torch.equal(model.log_gain, shipped.log_gain)
     w = shipped.hs_layers[0].weight.double() * 2.0 ** -shipped.hs_layers[0].shift
     assert torch.allclose(model.h_s[0].weight.double(), w)
