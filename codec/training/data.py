@@ -33,6 +33,18 @@ def split(names: list[str]) -> tuple[list[str], list[str]]:
     return train, held
 
 
+def open_rgb(path: Path, crop: int) -> Image.Image:
+    """The image at ``path`` in RGB, upscaled if needed so one ``crop``-px square fits."""
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+    short = min(im.size)
+    if short < crop:  # rare tiny images
+        f = crop / short
+        im = im.resize((max(crop, round(im.width * f)), max(crop, round(im.height * f))),
+                       Image.BICUBIC)
+    return im
+
+
 class CropSampler:
     """Random crops with antialiased random downscale (0.5–1.0) and flips.
 
@@ -45,14 +57,7 @@ class CropSampler:
         self.rng = random.Random(seed)
         self.images: list[np.ndarray] = []
         for name in names:
-            with Image.open(Path(root) / name) as im:
-                im = im.convert("RGB")
-                short = min(im.size)
-                if short < crop:  # rare tiny images: upscale so one crop fits
-                    f = crop / short
-                    im = im.resize((max(crop, round(im.width * f)), max(crop, round(im.height * f))),
-                                   Image.BICUBIC)
-                self.images.append(np.asarray(im))
+            self.images.append(np.asarray(open_rgb(Path(root) / name, crop)))
         if not self.images:
             raise ValueError(f"no training images found under {root}")
 

@@ -21,9 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
-
-from .data import list_images, split
+from .data import list_images, open_rgb, split
 
 
 def fixed_crops(root: Path, count: int, crop: int) -> torch.Tensor:
@@ -34,14 +32,9 @@ def fixed_crops(root: Path, count: int, crop: int) -> torch.Tensor:
     picks = [names[i * len(names) // count] for i in range(min(count, len(names)))]
     crops = []
     for name in picks:
-        with Image.open(Path(root) / name) as im:
-            im = im.convert("RGB")
-            if min(im.size) < crop:
-                f = crop / min(im.size)
-                im = im.resize((max(crop, round(im.width * f)), max(crop, round(im.height * f))),
-                               Image.BICUBIC)
-            left, top = (im.width - crop) // 2, (im.height - crop) // 2
-            crops.append(np.asarray(im.crop((left, top, left + crop, top + crop))))
+        im = open_rgb(Path(root) / name, crop)
+        left, top = (im.width - crop) // 2, (im.height - crop) // 2
+        crops.append(np.asarray(im.crop((left, top, left + crop, top + crop))))
     return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
