@@ -42,3 +42,16 @@ def small_rgb() -> np.ndarray:
 def small_file(small_rgb) -> bytes:
     import aecodec
     return aecodec.encode(small_rgb, quality=50)
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """A training folder of 12 small noise images."""
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    d = tmp_path / "imgs"
+    d.mkdir()
+    for i in range(12):
+        Image.fromarray(rng.integers(0, 256, (80 + i, 90, 3), dtype=np.uint8)).save(d / f"{i:02d}.png")
+    return d

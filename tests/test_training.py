@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from aecodec.models.hyperprior import ModelConfig
 from aecodec.models.loader import model_from_bytes
@@ -32,16 +30,6 @@ def test_committed_manifest_follows_the_rule():
     manifest = [l for l in (REPO / "benchmarks" / "heldout.txt").read_text().splitlines()
                 if l and not l.startswith("#")]
     assert manifest == split(list_images(root))[1]
-
-
-@pytest.fixture
-def folder(tmp_path):
-    rng = np.random.default_rng(1)
-    d = tmp_path / "imgs"
-    d.mkdir()
-    for i in range(12):
-        Image.fromarray(rng.integers(0, 256, (80 + i, 90, 3), dtype=np.uint8)).save(d / f"{i:02d}.png")
-    return d
 
 
 def test_learning_rate_schedule():
@@ -171,21 +159,14 @@ def test_init_from_shipped_weights_restores_the_transforms(tmp_path):
     from aecodec.models.hyperprior import VariableRateHyperprior
     from aecodec.models.loader import WEIGHTS_DIR, load_model
     from aecodec.models.registry import DEFAULT_MODEL_ID, MODELS
-    from aecodec.training.train import init_from_export
-
-    import json
-
-    from safetensors import safe_open
+    from aecodec.training.train import config_of_weights, init_from_export
 
     path = WEIGHTS_DIR / MODELS[DEFAULT_MODEL_ID].filename
-    with safe_open(path, "pt") as f:
-        c = json.loads(f.metadata()["config"])
-    model = VariableRateHyperprior(ModelConfig(
-        n=c["n"], m=c["m"], lambdas=tuple(c["lambdas"]), context=c.get("context", "none"),
-        channel_groups=c.get("channel_groups", 1), residual_blocks=c.get("residual_blocks", 0)))
+    config = config_of_weights(str(path))
+    model = VariableRateHyperprior(config)
     init_from_export(model, str(path))
     shipped = load_model(DEFAULT_MODEL_ID)
-    for name in ("g_s.0.weight", "g_a.6.bias") + (("g_s.blocks.3.0.mix.weight",) if c.get("residual_blocks") else ()):
+    for name in ("g_s.0.weight", "g_a.6.bias") + (("g_s.blocks.3.0.mix.weight",) if config.residual_blocks else ()):
         assert torch.equal(model.get_parameter(name).half().float(), shipped.get_parameter(name)), name
     assert torch.equal(model.log_gain, shipped.log_gain)
     w = shipped.hs_layers[0].weight.double() * 2.0 ** -shipped.hs_layers[0].shift

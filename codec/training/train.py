@@ -33,6 +33,7 @@ import torch.distributed as dist
 from ..models.context import CHECKERBOARD, NO_CONTEXT
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
+from .grow import grow_latents
 from .validate import evaluate, fixed_crops
 
 
@@ -169,7 +170,39 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     model.load_state_dict(state, strict=False)
 
 
+def config_of_weights(path: str) -> ModelConfig | None:
+    """The architecture a checkpoint or shipped ``.safetensors`` file was trained with
+    (None for checkpoints too old to record it)."""
+    if path.endswith(".safetensors"):
+        from safetensors import safe_open
+
+        with safe_open(path, "pt") as f:
+            c = json.loads(f.metadata()["config"])
+        return ModelConfig(n=c["n"], m=c["m"], lambdas=tuple(c["lambdas"]),
+                           context=c.get("context", NO_CONTEXT),
+                           channel_groups=c.get("channel_groups", 1),
+                           residual_blocks=c.get("residual_blocks", 0))
+    saved = torch.load(path, map_location="cpu", weights_only=False).get("model_config")
+    return None if saved is None else _saved_config(saved)
+
+
+def _saved_config(saved: dict) -> ModelConfig:
+    """A checkpoint's ``model_config`` (``asdict`` of a :class:`ModelConfig`)."""
+    return ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
+
+
 def _load_initial(model: VariableRateHyperprior, path: str) -> None:
+    source = config_of_weights(path)
+    if source is not None and source.m != model.config.m:  # --latent-channels grows M
+        smaller = VariableRateHyperprior(source)
+        _load_weights(smaller, path)
+        grow_latents(smaller, model)
+        print(f"grew the latents from {source.m} to {model.config.m} channels", flush=True)
+        return
+    _load_weights(model, path)
+
+
+def _load_weights(model: VariableRateHyperprior, path: str) -> None:
     if path.endswith(".safetensors"):
         init_from_export(model, path)
         return
@@ -225,8 +258,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     noise_rng = torch.Generator().manual_seed(cfg.seed + 2)
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
     if state and "model_config" in state:  # a resumed run keeps its architecture
-        saved = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
-                               for k, v in state["model_config"].items()})
+        saved = _saved_config(state["model_config"])
         if saved != model_config and rank == 0:
             print(f"resuming {ckpt_path} with its own architecture {saved} "
                   f"(the command line asked for {model_config})", flush=True)
@@ -365,7 +397,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--init", default=None, help="start from a checkpoint or shipped .safetensors")
     p.add_argument("--no-autocast", dest="autocast", action="store_false")
     p.add_argument("--transform-channels", dest="n", type=int, default=ModelConfig.n, help="N")
-    p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m, help="M")
+    p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m,
+                   help="M; with --init from weights with fewer, grows them (aecodec.training.grow)")
     p.add_argument("--context", default=ModelConfig.context, choices=[NO_CONTEXT, CHECKERBOARD],
                    help="context model of ŷ (checkerboard: two-pass, see aecodec.models.context)")
     p.add_argument("--channel-groups", type=int, default=ModelConfig.channel_groups, metavar="G",
