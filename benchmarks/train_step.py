@@ -1,11 +1,13 @@
 """What an architecture option costs per training step, on this machine.
 
-    python -m benchmarks.train_step [--blocks 0 1 2 3] [--repeats 7] [--threads 2]
+    python -m benchmarks.train_step [--blocks 0 1 2 3] [--latent-channels 192 320]
+                                    [--repeats 7] [--threads 2]
 
 Times one training step (forward, backward, Adam) of the default architecture
 (checkerboard context, 4 channel groups) at the shipped recipe's batch and
 crop (4 × 256², bf16 autocast, channels_last), for each number of residual
-blocks per stage (``aecodec train --residual-blocks``). Steps of every variant
+blocks per stage (``aecodec train --residual-blocks``) and each number of
+latent channels (``--latent-channels``). Steps of every variant
 are interleaved round by round, so drift on a shared machine hits them alike;
 each variant's time is the median over the rounds, and its ratio is to the
 plain model's median from the same run. Nothing else should run meanwhile
@@ -37,7 +39,8 @@ def _step(model, opt, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tens
     return time.perf_counter() - start
 
 
-def run(blocks: list[int], repeats: int, batch: int = 4, crop: int = 256, threads: int = 2) -> dict:
+def run(blocks: list[int], repeats: int, batch: int = 4, crop: int = 256, threads: int = 2,
+        latent_channels: tuple[int, ...] = (192,)) -> dict:
     from aecodec.models.hyperprior import ModelConfig, VariableRateHyperprior
 
     torch.set_num_threads(threads)  # as aecodec train (--threads)
@@ -47,43 +50,52 @@ def run(blocks: list[int], repeats: int, batch: int = 4, crop: int = 256, thread
     x = torch.rand(batch, 3, crop, crop).contiguous(memory_format=torch.channels_last)
     levels = torch.arange(batch) % base.levels
     variants = {}
-    for k in blocks:
-        model = VariableRateHyperprior(dataclasses.replace(base, residual_blocks=k))
-        model = model.to(memory_format=torch.channels_last).train()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-6)
-        for _ in range(2):  # warm-up: allocator, oneDNN primitives
-            _step(model, opt, x, levels, lambdas)
-        variants[k] = (model, opt, [])
+    for m in latent_channels:
+        for k in blocks:
+            variants[m, k] = _variant(VariableRateHyperprior(
+                dataclasses.replace(base, m=m, residual_blocks=k)), x, levels, lambdas)
     for _ in range(repeats):
         for model, opt, times in variants.values():
             times.append(_step(model, opt, x, levels, lambdas))
-    reference = statistics.median(variants[blocks[0]][2])
-    rows = [{"residual_blocks": k, "median_s": round(statistics.median(t), 4),
+    reference = statistics.median(next(iter(variants.values()))[2])
+    rows = [{"latent_channels": m, "residual_blocks": k, "median_s": round(statistics.median(t), 4),
              "ratio": round(statistics.median(t) / reference, 3),
-             "parameters": sum(p.numel() for p in m.parameters())}
-            for k, (m, _, t) in variants.items()]
+             "parameters": sum(p.numel() for p in model.parameters())}
+            for (m, k), (model, _, t) in variants.items()]
     return {"command": "python -m benchmarks.train_step", "batch": batch, "crop": crop,
             "threads": torch.get_num_threads(), "repeats": repeats, "rows": rows}
 
 
+def _variant(model, x, levels, lambdas):
+    """The model in training mode, its optimiser and an empty list of step times."""
+    model = model.to(memory_format=torch.channels_last).train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-6)
+    for _ in range(2):  # warm-up: allocator, oneDNN primitives
+        _step(model, opt, x, levels, lambdas)
+    return model, opt, []
+
+
 def write_markdown(res: dict, path: Path) -> None:
-    lines = ["# Training step time by residual blocks per stage", "",
+    lines = ["# Training step time by latent channels and residual blocks per stage", "",
              f"`{res['command']}`: one step (forward, backward, Adam) at batch {res['batch']} × "
              f"{res['crop']}² crops, {res['threads']} threads, median of {res['repeats']} "
              f"interleaved rounds; ratio to the first row, measured in the same run.", "",
-             "| residual blocks | parameters | s / step | ratio |", "|---:|---:|---:|---:|"]
-    lines += [f"| {r['residual_blocks']} | {r['parameters']:,} | {r['median_s']:.3f} | "
-              f"{r['ratio']:.2f}× |" for r in res["rows"]]
+             "| latent channels | residual blocks | parameters | s / step | ratio |",
+             "|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['latent_channels']} | {r['residual_blocks']} | {r['parameters']:,} | "
+              f"{r['median_s']:.3f} | {r['ratio']:.2f}× |" for r in res["rows"]]
     path.write_text("\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--blocks", type=int, nargs="+", default=[0, 1, 2, 3])
+    p.add_argument("--latent-channels", type=int, nargs="+", default=[192, 320])
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
-    save("train_step", run(a.blocks, a.repeats, threads=a.threads), write_markdown)
+    save("train_step", run(a.blocks, a.repeats, threads=a.threads,
+                               latent_channels=tuple(a.latent_channels)), write_markdown)
 
 
 if __name__ == "__main__":

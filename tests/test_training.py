@@ -304,6 +304,9 @@ def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
     n, mid = 128, 64  # a block: 1×1 to n/2, 3×3, 1×1 back; 2 stages × (g_a, g_s)
     per_block = (n * mid + mid) + (mid * mid * 9 + mid) + (mid * n + n)
     assert one["parameters"] - plain["parameters"] == 4 * per_block
+    small, large = run([0], repeats=1, batch=1, crop=64, threads=1, latent_channels=(192, 320))["rows"]
+    assert (small["latent_channels"], large["latent_channels"]) == (192, 320)
+    assert small["parameters"] == plain["parameters"] and large["parameters"] > small["parameters"]
 
 
 def test_validation_codes_the_same_crops_and_tells_checkpoints_apart(folder, tmp_path):
