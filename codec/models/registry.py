@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 11
+DEFAULT_MODEL_ID = 12
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -185,5 +185,18 @@ register(ModelEntry(
                 "g_a and g_s (started as the identity), trained 7400 more steps on 256-px crops "
                 "(lr 2e-4, cosine), each level's loss weighted by lambda^-0.3; 4 channel groups per "
                 "checkerboard half; transforms see 128 px across tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=12,
+    name="hp-mean-scale-vr-128-192-checkerboard-4groups-res3",
+    filename="aec_m12.safetensors",
+    sha256="f8e6d8fca918f14afa5e172e3077871db1be0dde403a052cd7ce2fa8386c803a",
+    description="Model 11 trained 6600 more steps on 256-px crops (lr 2e-4, cosine), each "
+                "level's loss weighted by lambda^-0.3; 3 residual bottleneck blocks after each "
+                "1/4- and 1/8-size stage of g_a and g_s; 4 channel groups per checkerboard half; "
+                "transforms see 128 px across tile borders",
     tile_margin=128,
 ))
