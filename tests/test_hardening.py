@@ -41,14 +41,15 @@ def test_long_fuzz_run():
     assert counts["tried"] == 10000 and counts["untyped"] == 0 and counts["hangs"] == 0
 
 
-def test_every_sampled_bit_flip_is_detected(small_file):
+def test_every_sampled_bit_flip_is_detected(small_rgb):
     rng = np.random.default_rng(3)
-    assert len(small_file) >= 64 + 200
+    good = aecodec.encode(small_rgb, quality=90)  # q90: room for 200 payload positions
+    assert len(good) >= 64 + 200
     # every header byte, then 200 distinct payload positions (drawn without replacement)
-    payload = rng.choice(np.arange(64, len(small_file)), size=200, replace=False)
+    payload = rng.choice(np.arange(64, len(good)), size=200, replace=False)
     positions = list(range(64)) + sorted(payload.tolist())
     for pos in positions:
-        bad = bytearray(small_file)
+        bad = bytearray(good)
         bad[pos] ^= 1 << int(rng.integers(8))
         with pytest.raises(aecodec.FormatError):
             aecodec.decode(bytes(bad))
