@@ -118,7 +118,7 @@ def test_independent_tiles_show_a_step_at_borders_that_the_margin_removes(photo)
 
 
 def test_a_margin_taller_than_the_tiles_reaches_several_tile_rows(photo):
-    """64-px tiles with a 128-px margin (model 11's): each tile's synthesis needs two
+    """64-px tiles with a 128-px margin (models 11 and 12): each tile's synthesis needs two
     tile rows above and below; the result is the whole-image synthesis (margin past
     the image), up to float summation order."""
     model = load_model(DEFAULT_MODEL_ID, "cpu")

@@ -95,7 +95,7 @@ def _layout(old_model: VariableRateHyperprior, new_model: VariableRateHyperprior
         "g_s.0": (None, lat, True, False),
         "h_a.0": (None, lat, False, False),
         "h_s.2": (first(m_old * 3 // 2), None, True, False),
-        "h_s.4": (par, first(m_old * 3 // 2), False, False),
+        "h_s.4": (par, first(m_old * 3 // 2), False, True),  # new rows: _typical_new_scales
     }
     if old_model.context is not None:
         layout.update({
@@ -124,14 +124,10 @@ def _typical_new_scales(grown: dict, old_state: dict, lat: Tensor, m_new: int) -
     channels' mean prediction (mean of their rows) and its mean as zero, rather than
     from random rows."""
     m_old = len(lat)
-    new = _complement(lat, m_new)
-    w, b = grown["h_s.4.weight"], grown["h_s.4.bias"]
+    new = _complement(lat, m_new)  # their rows are zero (the layout zeroes new outputs)
     hidden = old_state["h_s.4.weight"].shape[1]
-    w[new] = 0
-    w[new, :hidden] = old_state["h_s.4.weight"][:m_old].mean(dim=0) * NEW_SCALES_SHARE
-    b[new] = old_state["h_s.4.bias"][:m_old].mean() * NEW_SCALES_SHARE
-    w[m_new + new] = 0
-    b[m_new + new] = 0
+    grown["h_s.4.weight"][new, :hidden] = old_state["h_s.4.weight"][:m_old].mean(dim=0) * NEW_SCALES_SHARE
+    grown["h_s.4.bias"][new] = old_state["h_s.4.bias"][:m_old].mean() * NEW_SCALES_SHARE
 
 
 def grow_latents(old_model: VariableRateHyperprior, new_model: VariableRateHyperprior,

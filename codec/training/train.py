@@ -143,8 +143,7 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     from safetensors.torch import load_file
 
     t = load_file(path)
-    raw = Path(path).read_bytes()
-    config = json.loads(json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])["__metadata__"]["config"])
+    config = _export_config(path)
     if config.get("residual_blocks", 0) > model.config.residual_blocks:
         raise ValueError(f"{path} has {config['residual_blocks']} residual blocks per stage; "
                          f"start with at least --residual-blocks {config['residual_blocks']}")
@@ -170,14 +169,19 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     model.load_state_dict(state, strict=False)
 
 
+def _export_config(path: str) -> dict:
+    """The ``config`` an export wrote in its safetensors metadata."""
+    from safetensors import safe_open
+
+    with safe_open(path, "pt") as f:
+        return json.loads(f.metadata()["config"])
+
+
 def config_of_weights(path: str) -> ModelConfig | None:
     """The architecture a checkpoint or shipped ``.safetensors`` file was trained with
     (None for checkpoints too old to record it)."""
     if path.endswith(".safetensors"):
-        from safetensors import safe_open
-
-        with safe_open(path, "pt") as f:
-            c = json.loads(f.metadata()["config"])
+        c = _export_config(path)
         return ModelConfig(n=c["n"], m=c["m"], lambdas=tuple(c["lambdas"]),
                            context=c.get("context", NO_CONTEXT),
                            channel_groups=c.get("channel_groups", 1),
