@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 12
+DEFAULT_MODEL_ID = 13
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -198,5 +198,19 @@ register(ModelEntry(
                 "level's loss weighted by lambda^-0.3; 3 residual bottleneck blocks after each "
                 "1/4- and 1/8-size stage of g_a and g_s; 4 channel groups per checkerboard half; "
                 "transforms see 128 px across tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=13,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3",
+    filename="aec_m13.safetensors",
+    sha256="d1ba3490e8c55dc831612bd0bb55b4f02e05ed4050019801b0006d3cffcfe28a",
+    description="Model 12 grown from 192 to 256 latent channels (16 more per channel group; "
+                "the grown model started as model 12) and trained 6000 more steps on 256-px "
+                "crops (lr 2e-4, cosine), each level's loss weighted by lambda^-0.3; 3 residual "
+                "bottleneck blocks after each 1/4- and 1/8-size stage of g_a and g_s; 4 channel "
+                "groups per checkerboard half; transforms see 128 px across tile borders",
     tile_margin=128,
 ))
