@@ -37,6 +37,17 @@ def test_learning_rate_schedule():
     assert learning_rate(cfg, 0) == pytest.approx(1e-5)
     assert learning_rate(cfg, 500) == 1e-3
     assert learning_rate(cfg, 999) == pytest.approx(5e-5, rel=0.01)
+    half = TrainConfig(data="", out="", steps=1000, lr=1e-3, warmup=100, decay_from=0.5)
+    assert learning_rate(half, 500) == pytest.approx(1e-3)
+    assert learning_rate(half, 750) == pytest.approx((1e-3 + 5e-5) / 2)  # half-way down the cosine
+
+
+def test_decay_from_must_be_a_fraction(capsys):
+    from aecodec.training.train import main
+
+    with pytest.raises(SystemExit):
+        main(["--data", ".", "--decay-from", "1.5"])
+    assert "1.5 is not between 0 and 1" in capsys.readouterr().err
 
 
 def test_train_resume_export_and_code(folder, tmp_path):

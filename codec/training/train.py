@@ -381,6 +381,16 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     return ckpt_path
 
 
+def _fraction(text: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    import argparse
+
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -397,6 +407,9 @@ def main(argv: list[str] | None = None) -> None:
                   "level_weight_power"):
         p.add_argument(f"--{field.replace('_', '-')}", dest=field, type=float,
                        default=getattr(TrainConfig, field))
+    p.add_argument("--decay-from", dest="decay_from", type=_fraction, default=TrainConfig.decay_from,
+                   metavar="F", help="cosine learning-rate decay over the steps after fraction F "
+                                     "of the run (0–1)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--init", default=None, help="start from a checkpoint or shipped .safetensors")
     p.add_argument("--no-autocast", dest="autocast", action="store_false")
