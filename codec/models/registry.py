@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 13
+DEFAULT_MODEL_ID = 14
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -212,5 +212,19 @@ register(ModelEntry(
                 "crops (lr 2e-4, cosine), each level's loss weighted by lambda^-0.3; 3 residual "
                 "bottleneck blocks after each 1/4- and 1/8-size stage of g_a and g_s; 4 channel "
                 "groups per checkerboard half; transforms see 128 px across tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=14,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3",
+    filename="aec_m14.safetensors",
+    sha256="efb79c5d378055d088b9d0869ed94a1d3f379186f596bb5dc3b6a584baca54aa",
+    description="Model 13 trained 1400 + 5500 more steps on 256-px crops in two decay-only "
+                "runs (lr 1e-4, cosine from the peak), each level's loss weighted by "
+                "lambda^-0.3, then lambda^-0.2; 3 residual bottleneck blocks after each 1/4- and "
+                "1/8-size stage of g_a and g_s; 4 channel groups per checkerboard half; "
+                "transforms see 128 px across tile borders",
     tile_margin=128,
 ))
