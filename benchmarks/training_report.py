@@ -56,7 +56,9 @@ def main(argv=None) -> None:
                    help="also record the held-out-tenth BD-rates (benchmarks/results/heldout/results.json)")
     a = p.parse_args(argv)
     log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
-    curve = [r for r in log if r["step"] % a.every == 0]
+    # A run resumed after a kill logs again the steps after its last checkpoint: keep the later record.
+    by_step = {r["step"]: r for r in log}
+    curve = [by_step[s] for s in sorted(by_step) if s % a.every == 0]
     export = json.loads(a.export.read_text())
     rd = json.loads((RESULTS / "kodak" / "results.json").read_text())
     bd = rd["bd_rate"]["psnr"]
