@@ -71,6 +71,7 @@ def main(argv=None) -> None:
              "channel_groups": export.get("model_config", {}).get("channel_groups", 1),
              "residual_blocks": export.get("model_config", {}).get("residual_blocks", 0),
              "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
+             "min_scale": export.get("train_config", {}).get("min_scale", 0.5),
              "rd_commit": rd["provenance"]["git_commit"],
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
                                     for k in bd if k != "aecodec"}}
@@ -111,6 +112,8 @@ def main(argv=None) -> None:
             recipe += f", {e['residual_blocks']} residual blocks per stage"
         if e.get("level_weight_power"):
             recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
+        if e.get("min_scale", 0.5) != 0.5:
+            recipe += f", crops downscaled {e['min_scale']:g}–1×"
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")

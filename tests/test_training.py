@@ -50,6 +50,42 @@ def test_decay_from_must_be_a_fraction(capsys):
     assert "1.5 is not between 0 and 1" in capsys.readouterr().err
 
 
+def _crop_positions(photo, patch) -> list:
+    """Where ``patch`` (or its mirror image) sits in ``photo``, pixel for pixel."""
+    import numpy as np
+
+    n = patch.shape[0]
+    h, w = photo.shape[:2]
+    return [(y, x) for y in range(h - n + 1) for x in range(w - n + 1)
+            if np.array_equal(photo[y:y + n, x:x + n], patch)
+            or np.array_equal(photo[y:y + n, x:x + n], patch[:, ::-1])]
+
+
+def test_crops_at_min_scale_one_are_the_photos_own_pixels(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from aecodec.training.data import CropSampler
+
+    photo = np.random.default_rng(0).integers(0, 256, (40, 52, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "a.png")
+    native = CropSampler(tmp_path, ["a.png"], crop=16, seed=1, min_scale=1.0)
+    assert all(len(_crop_positions(photo, native.sample())) == 1 for _ in range(8))
+    scaled = CropSampler(tmp_path, ["a.png"], crop=16, seed=1)  # the default, 0.5–1
+    assert sum(not _crop_positions(photo, scaled.sample()) for _ in range(8)) >= 6
+
+
+def test_min_scale_outside_zero_to_one_is_refused(tmp_path, capsys):
+    from aecodec.training.data import CropSampler
+    from aecodec.training.train import main
+
+    with pytest.raises(ValueError, match="min_scale"):
+        CropSampler(tmp_path, ["a.png"], crop=16, min_scale=0.0)
+    with pytest.raises(SystemExit):
+        main(["--data", ".", "--min-scale", "1.5"])
+    assert "1.5 is not above 0 and at most 1" in capsys.readouterr().err
+
+
 def test_train_resume_export_and_code(folder, tmp_path):
     out = tmp_path / "run"
     cfg = TrainConfig(data=str(folder), out=str(out), steps=3, batch=2, crop=64, warmup=1,

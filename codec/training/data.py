@@ -46,14 +46,19 @@ def open_rgb(path: Path, crop: int) -> Image.Image:
 
 
 class CropSampler:
-    """Random crops with antialiased random downscale (0.5–1.0) and flips.
+    """Random crops with antialiased random downscale (``min_scale``–1.0) and flips.
 
     Images are decoded once and kept as uint8 arrays. Downscaling washes out the
-    JPEG artefacts of the source photos (DESIGN §6).
+    JPEG artefacts of the source photos (DESIGN §6); ``min_scale=1.0`` keeps the
+    photos' own resolution (crops are then exact pixels of the photo, maybe flipped).
     """
 
-    def __init__(self, root: Path, names: list[str], crop: int, seed: int = 0) -> None:
+    def __init__(self, root: Path, names: list[str], crop: int, seed: int = 0,
+                 min_scale: float = 0.5) -> None:
+        if not 0.0 < min_scale <= 1.0:
+            raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
         self.crop = crop
+        self.min_scale = min_scale
         self.rng = random.Random(seed)
         self.images: list[np.ndarray] = []
         for name in names:
@@ -70,7 +75,7 @@ class CropSampler:
     def sample(self) -> np.ndarray:
         img = self.images[self.rng.randrange(len(self.images))]
         h, w = img.shape[:2]
-        scale = self.rng.uniform(0.5, 1.0)
+        scale = self.rng.uniform(self.min_scale, 1.0)
         region = min(round(self.crop / scale), h, w)
         top = self.rng.randrange(h - region + 1)
         left = self.rng.randrange(w - region + 1)

@@ -61,6 +61,7 @@ class TrainConfig:
     noise_sigma: float = 0.0  # de-noising: inputs get Gaussian noise, σ ~ U(0, noise_sigma) on 0–255
     level_weight_power: float = 0.0  # level l's loss is weighted ∝ λ_l^-p (0: every level alike)
     val_crops: int = 0  # fixed crops coded at every checkpoint into val.jsonl (0: none; validate.py)
+    min_scale: float = 0.5  # crops are downscaled by a factor drawn from U(min_scale, 1)
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -257,7 +258,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     names, _ = split(list_images(Path(cfg.data)))
-    sampler = CropSampler(Path(cfg.data), names, cfg.crop, seed=cfg.seed)
+    sampler = CropSampler(Path(cfg.data), names, cfg.crop, seed=cfg.seed, min_scale=cfg.min_scale)
     level_rng = torch.Generator().manual_seed(cfg.seed + 1)  # same draws on every rank
     noise_rng = torch.Generator().manual_seed(cfg.seed + 2)
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
@@ -381,6 +382,16 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     return ckpt_path
 
 
+def _scale(text: str) -> float:
+    """An argparse type: a scale factor above 0 and at most 1."""
+    import argparse
+
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not above 0 and at most 1")
+    return value
+
+
 def _fraction(text: str) -> float:
     """An argparse type: a number from 0 to 1."""
     import argparse
@@ -410,6 +421,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--decay-from", dest="decay_from", type=_fraction, default=TrainConfig.decay_from,
                    metavar="F", help="cosine learning-rate decay over the steps after fraction F "
                                      "of the run (0–1)")
+    p.add_argument("--min-scale", dest="min_scale", type=_scale, default=TrainConfig.min_scale,
+                   metavar="S", help="downscale each crop by a factor drawn from S–1 (antialiased; "
+                                     "1: the photos' own resolution)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--init", default=None, help="start from a checkpoint or shipped .safetensors")
     p.add_argument("--no-autocast", dest="autocast", action="store_false")
