@@ -1,7 +1,9 @@
 """Training: split rule, a few steps, resume, export → exact coding round trip."""
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -52,7 +54,6 @@ def test_decay_from_must_be_a_fraction(capsys):
 
 def _crop_positions(photo, patch) -> list:
     """Where ``patch`` (or its mirror image) sits in ``photo``, pixel for pixel."""
-    import numpy as np
 
     n = patch.shape[0]
     h, w = photo.shape[:2]
@@ -62,7 +63,6 @@ def _crop_positions(photo, patch) -> list:
 
 
 def test_crops_at_min_scale_one_are_the_photos_own_pixels(tmp_path):
-    import numpy as np
     from PIL import Image
 
     from aecodec.training.data import CropSampler
@@ -183,7 +183,6 @@ def test_a_second_trainer_on_the_same_run_is_refused(folder, tmp_path):
 
 def test_distributed_two_processes_match_one(folder, tmp_path):
     """torchrun with 2 gloo processes: the logged loss matches a 1-process run within 2 %."""
-    import json
     import subprocess
     import sys
 
@@ -218,6 +217,45 @@ def test_init_from_shipped_weights_restores_the_transforms(tmp_path):
     assert torch.equal(model.log_gain, shipped.log_gain)
     w = shipped.hs_layers[0].weight.double() * 2.0 ** -shipped.hs_layers[0].shift
     assert torch.allclose(model.h_s[0].weight.double(), w)
+
+
+def test_init_from_an_export_restores_the_factorized_prior(tmp_path):
+    """Exports carry the prior's density (``prior.*``), so a run started from one
+    rates ẑ as the exported model did; files without it leave the prior fresh."""
+    from safetensors.torch import load, save
+
+    from aecodec.models.hyperprior import VariableRateHyperprior
+    from aecodec.training.export import PRIOR_PREFIX
+    from aecodec.training.train import init_from_export
+
+    torch.manual_seed(0)
+    trained = VariableRateHyperprior(TINY)
+    with torch.no_grad():
+        for p in trained.entropy_bottleneck.parameters():
+            p.add_(torch.randn_like(p) * 0.3)  # a density unlike a fresh prior's
+    data = export_bytes(trained)
+    (tmp_path / "m.safetensors").write_bytes(data)
+    started = VariableRateHyperprior(TINY)
+    init_from_export(started, str(tmp_path / "m.safetensors"))
+    z = torch.randn(1, TINY.n, 3, 5) * 2
+    _, want = trained.entropy_bottleneck(z, training=False)
+    _, got = started.entropy_bottleneck(z, training=False)
+    assert torch.equal(got, want)
+
+    tensors = load(data)
+    assert {k[len(PRIOR_PREFIX):] for k in tensors if k.startswith(PRIOR_PREFIX)} == \
+        {n for n, _ in trained.entropy_bottleneck.named_parameters()}
+    old = {k: v for k, v in tensors.items() if not k.startswith(PRIOR_PREFIX)}  # as models 2–14 ship
+    header_len = int.from_bytes(data[:8], "little")
+    meta = json.loads(data[8:8 + header_len])["__metadata__"]
+    (tmp_path / "old.safetensors").write_bytes(save(old, metadata=meta))
+    fresh = VariableRateHyperprior(TINY)
+    init_from_export(fresh, str(tmp_path / "old.safetensors"))
+    _, fresh_likelihoods = fresh.entropy_bottleneck(z, training=False)
+    assert not torch.equal(fresh_likelihoods, want)
+    # decoding never reads the prior's parameters: the same tables either way
+    assert np.array_equal(model_from_bytes(data).z_tables.cdf,
+                          model_from_bytes(save(old, metadata=meta)).z_tables.cdf)
 
 
 def test_noise_for_denoising_is_8_bit_with_a_per_sample_sigma():
@@ -359,7 +397,6 @@ def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
 def test_validation_codes_the_same_crops_and_tells_checkpoints_apart(folder, tmp_path):
     """The yardstick is deterministic (same crops, rounded latents), is written at every
     checkpoint, and separates a trained checkpoint from its untrained start."""
-    import json
 
     from aecodec.training.validate import evaluate_checkpoint, fixed_crops
 

@@ -12,7 +12,11 @@ What is written (and never recomputed at load time):
   group ``g`` = 1, 2, … (:class:`~aecodec.models.context.ChannelContext`);
 * ``z.*``: the factorized prior's quantized CDFs and its medians on the 2**-8 grid;
 * ``y.*``: the Gaussian scale table's quantized CDFs and the integer thresholds
-  that choose a table row from a fixed-point scale.
+  that choose a table row from a fixed-point scale;
+* ``prior.*`` (exports from model 15 on): the factorized prior's float density
+  parameters (fp32), for training only: a run started from the file
+  (``aecodec train --init``) resumes the prior where it was instead of
+  re-learning it. Coding never reads them: ``z.*`` holds what it needs.
 
 A JSON sidecar records provenance: steps, CPU-hours, sha256.
 """
@@ -30,6 +34,9 @@ from safetensors.torch import save
 from ..entropy import factorized_tables, gaussian_tables
 from ..models.fixed_point import ACT_BITS, WEIGHT_BITS, FixedLayer, check_bounds, quantize_layer
 from ..models.hyperprior import SCALE_MIN, ModelConfig, VariableRateHyperprior
+
+#: Tensor-name prefix of the factorized prior's training parameters in an export.
+PRIOR_PREFIX = "prior."
 
 #: The Gaussian scale table (as CompressAI's): 64 log-spaced scales 0.11 … 256.
 SCALE_TABLE = torch.exp(torch.linspace(math.log(SCALE_MIN), math.log(256.0), 64))
@@ -77,6 +84,8 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
             tensors[name] = value.float() if is_gdn else value.half()
     tensors["log_gain"] = model.log_gain.detach().float()
     tensors["log_inverse_gain"] = model.log_inverse_gain.detach().float()
+    for name, value in model.entropy_bottleneck.named_parameters():
+        tensors[f"{PRIOR_PREFIX}{name}"] = value.detach().float()
     integer_specs = {}
     for prefix, mods in _integer_networks(model).items():
         layers, integer_specs[prefix] = fixed_layers(mods)

@@ -139,9 +139,12 @@ def _save_atomic(obj: object, path: Path) -> None:
 
 def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     """Start from shipped safetensors weights: transforms and gains are restored
-    (h_s from its integers); the factorized prior, not shipped as parameters,
-    starts afresh and re-learns within a few hundred steps."""
+    (h_s from its integers), and the factorized prior from its ``prior.*``
+    parameters; files exported before those were shipped (models 2–14) leave the
+    prior to start afresh, and it re-learns within a few hundred steps."""
     from safetensors.torch import load_file
+
+    from .export import PRIOR_PREFIX
 
     t = load_file(path)
     config = _export_config(path)
@@ -168,6 +171,13 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
                 mod.weight.copy_(t[f"{prefix}.{i}.weight"].double() * 2.0 ** -spec["shift"])
                 mod.bias.copy_(t[f"{prefix}.{i}.bias"].double() * 2.0 ** -(spec["shift"] + 8))
     model.load_state_dict(state, strict=False)
+    prior = {k[len(PRIOR_PREFIX):]: v for k, v in t.items() if k.startswith(PRIOR_PREFIX)}
+    if prior:
+        model.entropy_bottleneck.load_state_dict(prior, strict=False)
+        missing = {n for n, _ in model.entropy_bottleneck.named_parameters()} - prior.keys()
+        if missing:
+            raise ValueError(f"{path}: the factorized prior lacks {sorted(missing)[:3]}; "
+                             "use --transform-channels of the run that made it")
 
 
 def _export_config(path: str) -> dict:
