@@ -219,43 +219,74 @@ def test_init_from_shipped_weights_restores_the_transforms(tmp_path):
     assert torch.allclose(model.h_s[0].weight.double(), w)
 
 
+def _trained_prior_export(tmp_path):
+    """A tiny model whose prior's density is unlike a fresh one's, and its export."""
+    from aecodec.models.hyperprior import VariableRateHyperprior
+
+    from compressai.entropy_models import EntropyBottleneck
+
+    torch.manual_seed(0)
+    trained = VariableRateHyperprior(TINY)
+    narrow = EntropyBottleneck(TINY.n, init_scale=0.5).state_dict()  # a fresh prior's is 10
+    trained.entropy_bottleneck.load_state_dict(narrow)
+    with torch.no_grad():
+        for p in trained.entropy_bottleneck.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    data = export_bytes(trained)
+    (tmp_path / "m.safetensors").write_bytes(data)
+    return trained, data
+
+
 def test_init_from_an_export_restores_the_factorized_prior(tmp_path):
-    """Exports carry the prior's density (``prior.*``), so a run started from one
-    rates ẑ as the exported model did; files without it leave the prior fresh."""
-    from safetensors.torch import load, save
+    """Exports carry the prior's density (``prior.*``): a run started from one
+    rates ẑ exactly as the exported model did."""
+    from safetensors.torch import load
 
     from aecodec.models.hyperprior import VariableRateHyperprior
     from aecodec.training.export import PRIOR_PREFIX
     from aecodec.training.train import init_from_export
 
-    torch.manual_seed(0)
-    trained = VariableRateHyperprior(TINY)
-    with torch.no_grad():
-        for p in trained.entropy_bottleneck.parameters():
-            p.add_(torch.randn_like(p) * 0.3)  # a density unlike a fresh prior's
-    data = export_bytes(trained)
-    (tmp_path / "m.safetensors").write_bytes(data)
+    trained, data = _trained_prior_export(tmp_path)
+    assert {k[len(PRIOR_PREFIX):] for k in load(data) if k.startswith(PRIOR_PREFIX)} == \
+        {n for n, _ in trained.entropy_bottleneck.named_parameters()}
     started = VariableRateHyperprior(TINY)
     init_from_export(started, str(tmp_path / "m.safetensors"))
     z = torch.randn(1, TINY.n, 3, 5) * 2
-    _, want = trained.entropy_bottleneck(z, training=False)
-    _, got = started.entropy_bottleneck(z, training=False)
-    assert torch.equal(got, want)
+    assert torch.equal(started.entropy_bottleneck(z, training=False)[1],
+                       trained.entropy_bottleneck(z, training=False)[1])
 
+
+def test_init_from_an_export_without_prior_fits_it_to_the_z_tables(tmp_path):
+    """Models 2–14 ship only z's CDF tables: the prior is fitted to them, so its
+    symbol probabilities match the tables (a fresh prior's do not), and decoding,
+    which reads only the tables, is the same with or without ``prior.*``."""
+    from safetensors.torch import load, save
+
+    from aecodec.models.hyperprior import VariableRateHyperprior
+    from aecodec.training.export import PRIOR_PREFIX
+    from aecodec.training.prior import table_pmfs
+    from aecodec.training.train import init_from_export
+
+    _, data = _trained_prior_export(tmp_path)
     tensors = load(data)
-    assert {k[len(PRIOR_PREFIX):] for k in tensors if k.startswith(PRIOR_PREFIX)} == \
-        {n for n, _ in trained.entropy_bottleneck.named_parameters()}
-    old = {k: v for k, v in tensors.items() if not k.startswith(PRIOR_PREFIX)}  # as models 2–14 ship
-    header_len = int.from_bytes(data[:8], "little")
-    meta = json.loads(data[8:8 + header_len])["__metadata__"]
-    (tmp_path / "old.safetensors").write_bytes(save(old, metadata=meta))
+    old = {k: v for k, v in tensors.items() if not k.startswith(PRIOR_PREFIX)}
+    meta = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])["__metadata__"]
+    old_data = save(old, metadata=meta)
+    (tmp_path / "old.safetensors").write_bytes(old_data)
+    assert np.array_equal(model_from_bytes(data).z_tables.cdf, model_from_bytes(old_data).z_tables.cdf)
+
+    pmf, valid = table_pmfs(tensors["z.cdf"], tensors["z.cdf_length"])
+    values = (tensors["z.medians_fixed"].double()[:, None] / 256 + tensors["z.offset"].double()[:, None]
+              + torch.arange(pmf.shape[1])[None, :]).float()[:, None, :]
+
+    def excess_bits(model) -> float:  # cross-entropy to the tables minus their entropy
+        likelihood = model.entropy_bottleneck._likelihood(values)[0][:, 0].double().clamp_min(1e-12)
+        return float((pmf * (torch.log2(pmf.clamp_min(1e-300)) - torch.log2(likelihood))).sum(1).mean())
+
+    fitted = VariableRateHyperprior(TINY)
+    init_from_export(fitted, str(tmp_path / "old.safetensors"))
     fresh = VariableRateHyperprior(TINY)
-    init_from_export(fresh, str(tmp_path / "old.safetensors"))
-    _, fresh_likelihoods = fresh.entropy_bottleneck(z, training=False)
-    assert not torch.equal(fresh_likelihoods, want)
-    # decoding never reads the prior's parameters: the same tables either way
-    assert np.array_equal(model_from_bytes(data).z_tables.cdf,
-                          model_from_bytes(save(old, metadata=meta)).z_tables.cdf)
+    assert excess_bits(fitted) < 0.01 < excess_bits(fresh)
 
 
 def test_noise_for_denoising_is_8_bit_with_a_per_sample_sigma():

@@ -34,6 +34,7 @@ from ..models.context import CHECKERBOARD, NO_CONTEXT
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
 from .grow import grow_latents
+from .prior import fit_prior_to_tables
 from .validate import evaluate, fixed_crops
 
 
@@ -140,8 +141,8 @@ def _save_atomic(obj: object, path: Path) -> None:
 def init_from_export(model: VariableRateHyperprior, path: str) -> None:
     """Start from shipped safetensors weights: transforms and gains are restored
     (h_s from its integers), and the factorized prior from its ``prior.*``
-    parameters; files exported before those were shipped (models 2–14) leave the
-    prior to start afresh, and it re-learns within a few hundred steps."""
+    parameters; for files exported before those were shipped (models 2–14) the
+    prior is fitted to the shipped z tables (:mod:`.prior`)."""
     from safetensors.torch import load_file
 
     from .export import PRIOR_PREFIX
@@ -178,6 +179,11 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
         if missing:
             raise ValueError(f"{path}: the factorized prior lacks {sorted(missing)[:3]}; "
                              "use --transform-channels of the run that made it")
+    else:
+        kl = fit_prior_to_tables(model.entropy_bottleneck, t["z.cdf"], t["z.cdf_length"],
+                                 t["z.offset"], t["z.medians_fixed"], config["act_bits"])
+        print(f"{path} ships no prior parameters: fitted the prior to its z tables "
+              f"({kl:.5f} bits per symbol from them)", flush=True)
 
 
 def _export_config(path: str) -> dict:
