@@ -445,3 +445,10 @@ def test_validation_codes_the_same_crops_and_tells_checkpoints_apart(folder, tmp
     logged = [json.loads(line) for line in (tmp_path / "a" / "val.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged] == [0, 30]
     assert logged[-1]["loss"] == pytest.approx(trained["loss"], rel=1e-3) and set(logged[-1]) >= {"bpp0", "psnr1", "cpu_hours"}
+
+    from aecodec.training.export import export_checkpoint
+    export_checkpoint(tmp_path / "a" / "checkpoint.pt", tmp_path / "a.safetensors")
+    exported = evaluate_checkpoint(tmp_path / "a.safetensors", crops)  # fp16 transforms, integer h_s
+    assert exported["step"] == 30
+    for key in ("loss", "bpp0", "bpp1"):
+        assert exported[key] == pytest.approx(trained[key], rel=0.02), key

@@ -3,10 +3,11 @@
 The running averages in ``log.jsonl`` are over random crops: two runs' curves
 differ by more than their models do. This module codes the *same* crops at
 every rate level, with rounded (not noisy) latents, so checkpoints of any run
-can be compared mid-run without a Kodak benchmark::
+can be compared mid-run without a Kodak benchmark, with each other and with the
+export a run started from::
 
-    python -m aecodec.training.validate runs/a/checkpoint.pt runs/b/checkpoint.pt \\
-        --data ../shared/data/train
+    python -m aecodec.training.validate codec/weights/aec_m14.safetensors \\
+        runs/a/checkpoint.pt runs/b/checkpoint.pt --data ../shared/data/train
 
 The crops are the centres of evenly spaced *training* images: the held-out
 tenth and Kodak stay untouched (they measure exports, not runs). Rates are the
@@ -16,6 +17,7 @@ loss is the training loss (level-weighted) on these crops.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -66,10 +68,20 @@ def evaluate(model, crops: torch.Tensor, level_weights: torch.Tensor, autocast: 
 
 
 def evaluate_checkpoint(path: Path, crops: torch.Tensor) -> dict:
-    """:func:`evaluate` a training checkpoint with its own architecture and level weights."""
+    """:func:`evaluate` a training checkpoint with its own architecture and level weights,
+    or an export (``.safetensors``, e.g. the weights a run started from) with the
+    level weights its sidecar names (``step``: its total steps)."""
     from ..models.hyperprior import ModelConfig, VariableRateHyperprior
-    from .train import level_weights
+    from .train import config_of_weights, init_from_export, level_weights
 
+    if Path(path).suffix == ".safetensors":
+        model = VariableRateHyperprior(config_of_weights(str(path)))
+        init_from_export(model, str(path))
+        sidecar = Path(path).with_suffix(".json")
+        meta = json.loads(sidecar.read_text()) if sidecar.exists() else {}
+        power = meta.get("train_config", {}).get("level_weight_power", 0.0)
+        weights = level_weights(torch.tensor(model.config.lambdas), power)
+        return {"step": meta.get("total_steps"), **evaluate(model, crops, weights)}
     state = torch.load(path, map_location="cpu", weights_only=False)
     config = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
                             for k, v in state["model_config"].items()})
@@ -84,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     p = argparse.ArgumentParser(description="Compare training checkpoints on fixed crops.")
-    p.add_argument("checkpoints", nargs="+", type=Path)
+    p.add_argument("checkpoints", nargs="+", type=Path, help="checkpoints (.pt) or exports (.safetensors)")
     p.add_argument("--data", required=True, type=Path, help="the training folder")
     p.add_argument("--count", type=int, default=16, help="crops (one per image)")
     p.add_argument("--crop", type=int, default=256)
