@@ -279,6 +279,7 @@ def test_init_from_an_export_without_prior_fits_it_to_the_z_tables(tmp_path):
     values = (tensors["z.medians_fixed"].double()[:, None] / 256 + tensors["z.offset"].double()[:, None]
               + torch.arange(pmf.shape[1])[None, :]).float()[:, None, :]
 
+    @torch.no_grad()
     def excess_bits(model) -> float:  # cross-entropy to the tables minus their entropy
         likelihood = model.entropy_bottleneck._likelihood(values)[0][:, 0].double().clamp_min(1e-12)
         return float((pmf * (torch.log2(pmf.clamp_min(1e-300)) - torch.log2(likelihood))).sum(1).mean())
