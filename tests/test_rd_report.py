@@ -38,3 +38,23 @@ def test_every_nth_image_of_a_manifest_in_sorted_order(tmp_path):
     names = [n for n, _ in rd.load_images(tmp_path, manifest=manifest, every=3)]
     assert names == ["im0.png", "im3.png", "im6.png"]
     assert [n for n, _ in rd.load_images(tmp_path, manifest=manifest, every=3, limit=2)] == names[:2]
+
+
+def test_images_are_coded_without_their_metadata(tmp_path, small_rgb):
+    """A JPEG's ICC profile and EXIF must not reach the codecs: some carry them, some don't."""
+    from PIL import ImageCms
+
+    from benchmarks.codecs import ALL
+
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 2000  # ImageDescription: 2 KB a codec that keeps EXIF would be charged for
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(small_rgb).save(tmp_path / "tagged.jpg", quality=95, icc_profile=icc, exif=exif)
+    Image.fromarray(small_rgb).save(tmp_path / "bare.jpg", quality=95)
+    with Image.open(tmp_path / "tagged.jpg") as im:
+        assert im.info["icc_profile"] and im.info["exif"]  # the file does carry both
+    (name, tagged), (_, bare) = rd.load_images(tmp_path, manifest=None)[::-1]
+    assert name == "tagged.jpg" and not {"icc_profile", "exif"} & set(tagged.info)
+    assert np.array_equal(np.asarray(tagged), np.asarray(bare))
+    for codec in ("aecodec", "avif"):  # the two that would otherwise store the profile
+        assert ALL[codec].code(tagged, 60)[0] == ALL[codec].code(bare, 60)[0]
