@@ -253,7 +253,8 @@ def run(data: Path, out: Path, codecs: list[str], limit: int | None = None,
     name = f"{data.name} ({Path(manifest).stem})" if manifest else data.name
     name += f", every {every}th image" if every > 1 else ""
     results = {"command": command, "data": str(data), "data_name": name,
-               "images": len(images), "provenance": provenance(torch.get_num_threads()),
+               "images": len(images), "metadata": "dropped",  # see load_images
+               "provenance": provenance(torch.get_num_threads()),
                "codecs": measured, "published": pub,
                "bd_rate": bd_tables({**measured, **pub})}
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
