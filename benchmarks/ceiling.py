@@ -70,11 +70,12 @@ def analyse(results: dict, data: Path, model_id: int, quality: float,
     by_source: dict[str, list[dict]] = {}
     for r in rows:
         by_source.setdefault(_source(r["image"]), []).append(r)
+    by_source = {**dict(sorted(by_source.items())), "all": rows}
     summary = {s: {"images": len(g),
                    "mean_ceiling_psnr": statistics.fmean(r["ceiling_psnr"] for r in g),
                    "mean_top_psnr": statistics.fmean(r["top_psnr"] for r in g),
                    "median_headroom_db": statistics.median(r["headroom_db"] for r in g)}
-               for s, g in sorted(by_source.items())}
+               for s, g in by_source.items()}
     paired = [(r["headroom_db"], r["bd_rate_vs_anchor"]) for r in rows if r["bd_rate_vs_anchor"] is not None]
     corr = None
     if len(paired) > 2 and min(np.ptp(np.array(paired), axis=0)) > 0:  # both sides must vary

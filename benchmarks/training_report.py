@@ -116,7 +116,9 @@ def main(argv=None) -> None:
             recipe += f", {e['residual_blocks']} residual blocks per stage"
         if e.get("level_weight_power"):
             recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
-        if e.get("min_scale", 0.5) != 0.5:
+        if e.get("min_scale", 0.5) == 1:
+            recipe += ", crops at the photos' own resolution"
+        elif e.get("min_scale", 0.5) != 0.5:
             recipe += f", crops downscaled {e['min_scale']:g}–1×"
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "

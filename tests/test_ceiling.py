@@ -59,7 +59,7 @@ def test_ceiling_bounds_the_top_setting_and_is_written_beside_the_results(tmp_pa
         assert r["bd_rate_vs_anchor"] == pytest.approx(100 / ANCHOR_SCALE[name] - 100, abs=0.01)
     # noise has no structure the transforms keep: its ceiling is far below a smooth ramp's
     assert rows["noise/grain.png"]["ceiling_psnr"] < rows["smooth/ramp.png"]["ceiling_psnr"] - 10
-    assert res["by_source"]["noise"]["images"] == 1
+    assert res["by_source"]["noise"]["images"] == 1 and res["by_source"]["all"]["images"] == 3
     headroom = [rows[n]["headroom_db"] for n in ANCHOR_SCALE]
     assert res["headroom_vs_bd_rate_correlation"] == pytest.approx(
         np.corrcoef(headroom, [100 / s - 100 for s in ANCHOR_SCALE.values()])[0, 1])

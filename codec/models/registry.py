@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 15
+DEFAULT_MODEL_ID = 16
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -241,5 +241,20 @@ register(ModelEntry(
                 "factorized prior fitted to its z tables; 3 residual bottleneck blocks after each "
                 "1/4- and 1/8-size stage of g_a and g_s; 4 channel groups per checkerboard half; "
                 "transforms see 128 px across tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=16,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3",
+    filename="aec_m16.safetensors",
+    sha256="4fb9dfa9e27423fbd742350a810281a8925744e9992de063225ea446f905b6f2",
+    description="Model 15 trained 5400 more steps on 256-px crops at the photos' own "
+                "resolution (no downscale) in one decay-only run (lr 1e-4, cosine from the peak), "
+                "each level's loss weighted by lambda^-0.2, started from model 15's shipped weights "
+                "and prior; 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of g_a "
+                "and g_s; 4 channel groups per checkerboard half; transforms see 128 px across "
+                "tile borders",
     tile_margin=128,
 ))
