@@ -7,8 +7,10 @@ Every codec codes the same images at the fixed sweep of DESIGN §7. Rate is
 decoded 8-bit image. Only pixels are coded: the images are loaded without
 their metadata, because codecs differ in what they carry (aecodec keeps ICC
 profiles and EXIF, AVIF the ICC profile, JPEG XL the EXIF; JPEG, WebP and
-JPEG 2000 nothing), and a 3 KB profile is 0.15 bpp of a 500×340 photo. Writes ``results.json`` (with provenance), ``report.md``
-and ``rd.png``/``rd.svg`` to ``--out`` (default ``benchmarks/results/kodak``),
+JPEG 2000 nothing), and a 3 KB profile is 0.15 bpp of a 500×340 photo.
+
+Writes ``results.json`` (with provenance), ``report.md`` and
+``rd.png``/``rd.svg`` to ``--out`` (default ``benchmarks/results/kodak``),
 and prints BD-rates. On Kodak, published curves from ``../shared/anchors/kodak``
 are tabulated and drawn beside the measured ones.
 """

@@ -21,6 +21,11 @@ from pathlib import Path
 from .paths import RESULTS
 
 
+def _pixels_only(export: dict) -> bool:
+    """Whether the export's held-out run coded bare pixels (``benchmarks.rd`` drops metadata)."""
+    return export["heldout"].get("metadata") == "dropped"
+
+
 def plot(exports: list[dict], path: Path) -> None:
     """BD-rate against total CPU-hours: Kodak vs JPEG, WebP and AVIF, held-out vs AVIF."""
     import matplotlib
@@ -35,7 +40,7 @@ def plot(exports: list[dict], path: Path) -> None:
     for dropped, style, label in ((False, "^--", "held-out tenth vs AVIF (metadata coded)"),
                                   (True, "v--", "held-out tenth vs AVIF (pixels only)")):
         held = [(e["cpu_hours"], e["heldout"]["bd_rate_psnr"].get("AVIF")) for e in exports
-                if "heldout" in e and (e["heldout"].get("metadata") == "dropped") == dropped]
+                if "heldout" in e and _pixels_only(e) == dropped]
         held = [(x, y) for x, y in held if y is not None]
         if held:
             ax.plot(*zip(*held), style, label=label)
@@ -130,10 +135,10 @@ def main(argv=None) -> None:
                   "| export | images | vs JPEG | vs WebP | vs AVIF | command |", "|---|---:|---:|---:|---:|---|"]
         for e in held:
             h = e["heldout"]["bd_rate_psnr"]
-            mark = "" if e["heldout"].get("metadata") == "dropped" else " †"
+            mark = "" if _pixels_only(e) else " †"
             lines.append(f"| {e['export']}{mark} | {e['heldout']['images']} | {cell(h.get('JPEG', ''))} | "
                          f"{cell(h.get('WebP', ''))} | {cell(h.get('AVIF', ''))} | `{e['heldout']['command']}` |")
-        if any(e["heldout"].get("metadata") != "dropped" for e in held):
+        if not all(_pixels_only(e) for e in held):
             lines += ["", "†: measured before `benchmarks.rd` dropped the photos' metadata, so aecodec "
                       "was charged for the ICC profiles and EXIF it stores (AVIF for the profiles) and "
                       "JPEG and WebP for neither; 6 of the 30 photos carry them."]
