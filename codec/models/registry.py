@@ -252,7 +252,7 @@ register(ModelEntry(
     sha256="4fb9dfa9e27423fbd742350a810281a8925744e9992de063225ea446f905b6f2",
     description="Model 15 trained 5400 more steps on 256-px crops at the photos' own "
                 "resolution (no downscale) in one decay-only run (lr 1e-4, cosine from the peak), "
-                "each level's loss weighted by lambda^-0.2, started from model 15's shipped weights "
+                "each level's loss weighted by lambda^-0.1, started from model 15's shipped weights "
                 "and prior; 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of g_a "
                 "and g_s; 4 channel groups per checkerboard half; transforms see 128 px across "
                 "tile borders",
