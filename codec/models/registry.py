@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 16
+DEFAULT_MODEL_ID = 17
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -256,5 +256,20 @@ register(ModelEntry(
                 "and prior; 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of g_a "
                 "and g_s; 4 channel groups per checkerboard half; transforms see 128 px across "
                 "tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=17,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3",
+    filename="aec_m17.safetensors",
+    sha256="dfd7f196e99ea70e2e5b9809a4b225d69abd3008795eeb2919e2e5ff646ab152",
+    description="Model 16 trained 6000 more steps on 256-px crops at the photos' own "
+                "resolution (no downscale) in one decay-only run (lr 1e-4, cosine from the peak), "
+                "every level's loss weighted equally (lambda^0), started from model 16's shipped "
+                "weights and prior; 3 residual bottleneck blocks after each 1/4- and 1/8-size stage "
+                "of g_a and g_s; 4 channel groups per checkerboard half; transforms see 128 px "
+                "across tile borders",
     tile_margin=128,
 ))
