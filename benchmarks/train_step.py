@@ -1,18 +1,20 @@
 """What an architecture option costs per training step, on this machine.
 
     python -m benchmarks.train_step [--blocks 0 1 2 3] [--latent-channels 192 320]
-                                    [--repeats 7] [--threads 2]
+                                    [--analysis-blocks 0] [--repeats 7] [--threads 2]
+                                    [--name train_step]
 
 Times one training step (forward, backward, Adam) of the default architecture
 (checkerboard context, 4 channel groups) at the shipped recipe's batch and
 crop (4 × 256², bf16 autocast, channels_last), for each number of residual
-blocks per stage (``aecodec train --residual-blocks``) and each number of
+blocks per stage (``aecodec train --residual-blocks``), each number of
+blocks at ``g_a``'s 1/2-size stage (``--analysis-blocks``) and each number of
 latent channels (``--latent-channels``). Steps of every variant
 are interleaved round by round, so drift on a shared machine hits them alike;
 each variant's time is the median over the rounds, and its ratio is to the
 plain model's median from the same run. Nothing else should run meanwhile
 (pause a training run with ``kill -STOP``). Writes
-``benchmarks/results/train_step.json`` and ``.md``.
+``benchmarks/results/<name>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -40,7 +43,7 @@ def _step(model, opt, x: torch.Tensor, levels: torch.Tensor, lambdas: torch.Tens
 
 
 def run(blocks: list[int], repeats: int, batch: int = 4, crop: int = 256, threads: int = 2,
-        latent_channels: tuple[int, ...] = (192,)) -> dict:
+        latent_channels: tuple[int, ...] = (192,), analysis_blocks: tuple[int, ...] = (0,)) -> dict:
     from aecodec.models.hyperprior import ModelConfig, VariableRateHyperprior
 
     torch.set_num_threads(threads)  # as aecodec train (--threads)
@@ -52,16 +55,18 @@ def run(blocks: list[int], repeats: int, batch: int = 4, crop: int = 256, thread
     variants = {}
     for m in latent_channels:
         for k in blocks:
-            variants[m, k] = _variant(VariableRateHyperprior(
-                dataclasses.replace(base, m=m, residual_blocks=k)), x, levels, lambdas)
+            for h in analysis_blocks:
+                variants[m, k, h] = _variant(VariableRateHyperprior(dataclasses.replace(
+                    base, m=m, residual_blocks=k, analysis_blocks=h)), x, levels, lambdas)
     for _ in range(repeats):
         for model, opt, times in variants.values():
             times.append(_step(model, opt, x, levels, lambdas))
     reference = statistics.median(next(iter(variants.values()))[2])
-    rows = [{"latent_channels": m, "residual_blocks": k, "median_s": round(statistics.median(t), 4),
+    rows = [{"latent_channels": m, "residual_blocks": k, "analysis_blocks": h,
+             "median_s": round(statistics.median(t), 4),
              "ratio": round(statistics.median(t) / reference, 3),
              "parameters": sum(p.numel() for p in model.parameters())}
-            for (m, k), (model, _, t) in variants.items()]
+            for (m, k, h), (model, _, t) in variants.items()]
     return {"command": "python -m benchmarks.train_step", "batch": batch, "crop": crop,
             "threads": torch.get_num_threads(), "repeats": repeats, "rows": rows}
 
@@ -76,13 +81,15 @@ def _variant(model, x, levels, lambdas):
 
 
 def write_markdown(res: dict, path: Path) -> None:
-    lines = ["# Training step time by latent channels and residual blocks per stage", "",
+    lines = ["# Training step time by latent channels and residual blocks", "",
              f"`{res['command']}`: one step (forward, backward, Adam) at batch {res['batch']} × "
              f"{res['crop']}² crops, {res['threads']} threads, median of {res['repeats']} "
              f"interleaved rounds; ratio to the first row, measured in the same run.", "",
-             "| latent channels | residual blocks | parameters | s / step | ratio |",
-             "|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['latent_channels']} | {r['residual_blocks']} | {r['parameters']:,} | "
+             "| latent channels | residual blocks per stage | blocks at g_a's 1/2 size | "
+             "parameters | s / step | ratio |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['latent_channels']} | {r['residual_blocks']} | {r.get('analysis_blocks', 0)} | "
+              f"{r['parameters']:,} | "
               f"{r['median_s']:.3f} | {r['ratio']:.2f}× |" for r in res["rows"]]
     path.write_text("\n".join(lines) + "\n")
 
@@ -91,11 +98,15 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--blocks", type=int, nargs="+", default=[0, 1, 2, 3])
     p.add_argument("--latent-channels", type=int, nargs="+", default=[192, 320])
+    p.add_argument("--analysis-blocks", type=int, nargs="+", default=[0])
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--name", default="train_step", help="results file stem")
     a = p.parse_args(argv)
-    save("train_step", run(a.blocks, a.repeats, threads=a.threads,
-                               latent_channels=tuple(a.latent_channels)), write_markdown)
+    res = run(a.blocks, a.repeats, threads=a.threads, latent_channels=tuple(a.latent_channels),
+              analysis_blocks=tuple(a.analysis_blocks))
+    res["command"] = " ".join([res["command"], *(sys.argv[1:] if argv is None else argv)])
+    save(a.name, res, write_markdown)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def test_the_default_model_looks_across_tile_borders():
     assert MODELS[DEFAULT_MODEL_ID].tile_margin >= 64
 
 
-def _receptive_extent(blocks: int) -> tuple[int, int]:
+def _receptive_extent(blocks: int, half_blocks: int = 0) -> tuple[int, int]:
     """How far ``g_a`` reads beyond one latent's 16 pixels (pixels) and ``g_s`` beyond
     one pixel's latent (latents), on the larger side: gradients of one output
     position, through random weights (residual blocks made non-zero)."""
@@ -48,7 +48,7 @@ def _receptive_extent(blocks: int) -> tuple[int, int]:
     from aecodec.models import transforms
 
     torch.manual_seed(0)
-    g_a, g_s = transforms.analysis(16, 16, blocks), transforms.synthesis(16, 16, blocks)
+    g_a, g_s = transforms.analysis(16, 16, blocks, half_blocks), transforms.synthesis(16, 16, blocks)
     for mod in [*g_a.modules(), *g_s.modules()]:
         if isinstance(mod, transforms.ResidualBottleneck):
             torch.nn.init.normal_(mod.expand.weight, std=0.1)
@@ -78,8 +78,9 @@ def test_each_models_margin_covers_its_transforms_receptive_fields(model_id):
     if e.tile_margin == 0:  # independent tiles by design
         return
     with safe_open(WEIGHTS_DIR / e.filename, "pt") as f:
-        blocks = json.loads(f.metadata()["config"]).get("residual_blocks", 0)
-    pixels, latents = _receptive_extent(blocks)
+        config = json.loads(f.metadata()["config"])
+    pixels, latents = _receptive_extent(config.get("residual_blocks", 0),
+                                        config.get("analysis_blocks", 0))
     assert pixels <= e.tile_margin and latents <= e.tile_margin // 16, (pixels, latents)
 
 
@@ -154,3 +155,15 @@ def test_progress_over_many_tiles():
 def test_tile_size_must_fit_the_grid_and_the_format(small_rgb, tile_size):
     with pytest.raises(aecodec.InvalidInputError, match="tile_size"):
         aecodec.encode(small_rgb, quality=50, tile_size=tile_size)
+
+
+def test_blocks_at_half_size_widen_only_the_analysis_and_fit_the_margin_of_128():
+    """``--analysis-blocks`` reach 2 more pixels per block (a 3×3 convolution at 1/2
+    size) and leave ``g_s`` alone: with 3 blocks per stage (models 11 on), even the
+    loader's limit of them fits a margin of 128."""
+    from aecodec.models.loader import MAX_RESIDUAL_BLOCKS
+
+    pixels, latents = _receptive_extent(3)
+    assert _receptive_extent(3, 2) == (pixels + 4, latents)
+    widest = _receptive_extent(3, MAX_RESIDUAL_BLOCKS)
+    assert widest == (pixels + 2 * MAX_RESIDUAL_BLOCKS, latents) and widest[0] <= 128, widest

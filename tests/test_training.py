@@ -354,16 +354,25 @@ def test_weighted_loss_scales_each_sample_by_its_levels_weight():
     assert float(weighted) != pytest.approx(float(plain), rel=1e-3)
 
 
-def test_residual_blocks_grow_a_trained_model_without_changing_its_output(folder, tmp_path):
-    """``--init`` a plain checkpoint into a model with residual blocks: the new blocks
-    are the identity (same output, bit for bit), then they learn, and the export
-    carries them into a coder."""
+#: Where each block-count field puts its blocks (``<transform>.blocks.<after layer>``).
+GROWN_BLOCKS = {
+    "residual_blocks": {"g_a.blocks.3", "g_a.blocks.5", "g_s.blocks.1", "g_s.blocks.3"},
+    "analysis_blocks": {"g_a.blocks.1"},
+}
+
+
+@pytest.mark.parametrize("field", sorted(GROWN_BLOCKS))
+def test_residual_blocks_grow_a_trained_model_without_changing_its_output(folder, tmp_path, field):
+    """``--init`` a plain checkpoint into a model with residual blocks (per stage of
+    ``g_a`` and ``g_s``, or at ``g_a``'s 1/2-size stage): the new blocks are the
+    identity (same output, bit for bit), then they learn, and the export carries
+    them into a coder."""
     import dataclasses
 
     from aecodec.models.hyperprior import VariableRateHyperprior
     from aecodec.training.export import export_checkpoint
 
-    grown_config = dataclasses.replace(TINY, residual_blocks=2)
+    grown_config = dataclasses.replace(TINY, **{field: 2})
     cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=2, batch=2, crop=64, warmup=1,
                       threads=1, log_every=1)
     train(cfg, TINY)
@@ -381,20 +390,41 @@ def test_residual_blocks_grow_a_trained_model_without_changing_its_output(folder
     cfg.steps = 2
     train(cfg, grown_config)
     state = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
-    assert state["model_config"]["residual_blocks"] == 2
-    for name in ("g_a.blocks.3.1.expand.weight", "g_a.blocks.5.0.expand.weight",
-                 "g_s.blocks.1.0.expand.weight", "g_s.blocks.3.1.expand.weight"):
+    assert state["model_config"][field] == 2
+    expands = [k for k in state["model"] if k.endswith("expand.weight")]
+    assert {k.rsplit(".", 3)[0] for k in expands} == GROWN_BLOCKS[field]  # each in its place
+    assert len(expands) == 2 * len(GROWN_BLOCKS[field])
+    for name in expands:
         assert state["model"][name].abs().sum() > 0, name  # the blocks learnt
     export_checkpoint(tmp_path / "b" / "checkpoint.pt", tmp_path / "m.safetensors")
     coder = model_from_bytes((tmp_path / "m.safetensors").read_bytes())
-    assert coder.config["residual_blocks"] == 2
-    assert torch.equal(coder.g_s.blocks["3"][1].mix.weight,
-                       state["model"]["g_s.blocks.3.1.mix.weight"].half().float())
+    assert coder.config[field] == 2 and set(coder.config) & set(GROWN_BLOCKS) == {field}
+    name = expands[-1].replace("expand", "mix")
+    assert torch.equal(coder.state_dict()[name], state["model"][name].half().float())
     y = coder.analyse(torch.rand(1, 3, 64, 64), 50.0)
     assert (coder.decode_latents(coder.code_latents(y)).float() - y).abs().max() <= 0.5 + 1e-3
 
 
-def test_residual_weights_are_refused_by_a_model_without_blocks(folder, tmp_path):
+def test_analysis_blocks_flag_reaches_the_checkpoint_and_its_export(folder, tmp_path):
+    """``aecodec train --analysis-blocks H`` builds ``g_a`` with them and ``g_s`` without,
+    and the export records them for the loader."""
+    from aecodec.training.export import export_checkpoint
+    from aecodec.training.train import config_of_weights, main
+
+    run = tmp_path / "run"
+    main(["--data", str(folder), "--out", str(run), "--steps", "1", "--batch", "2", "--crop", "64",
+          "--warmup", "1", "--threads", "1", "--transform-channels", "8", "--latent-channels", "12",
+          "--analysis-blocks", "1"])
+    config = config_of_weights(str(run / "checkpoint.pt"))
+    assert (config.residual_blocks, config.analysis_blocks) == (0, 1)
+    export_checkpoint(run / "checkpoint.pt", tmp_path / "m.safetensors")
+    coder = model_from_bytes((tmp_path / "m.safetensors").read_bytes())
+    assert list(coder.g_a.blocks) == ["1"] and isinstance(coder.g_s, torch.nn.Sequential)
+    assert config_of_weights(str(tmp_path / "m.safetensors")) == config
+
+
+@pytest.mark.parametrize("field", sorted(GROWN_BLOCKS))
+def test_residual_weights_are_refused_by_a_model_without_blocks(folder, tmp_path, field):
     """Starting a plain model from weights with residual blocks would drop them: an error
     that names the flag, for a checkpoint and for an export alike."""
     import dataclasses
@@ -405,10 +435,11 @@ def test_residual_weights_are_refused_by_a_model_without_blocks(folder, tmp_path
 
     cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=1, batch=2, crop=64, warmup=1,
                       threads=1, log_every=1)
-    train(cfg, dataclasses.replace(TINY, residual_blocks=1))
+    train(cfg, dataclasses.replace(TINY, **{field: 1}))
     export_checkpoint(tmp_path / "a" / "checkpoint.pt", tmp_path / "m.safetensors")
+    flag = "--" + field.replace("_", "-")
     for source in (tmp_path / "a" / "checkpoint.pt", tmp_path / "m.safetensors"):
-        with pytest.raises(ValueError, match="--residual-blocks 1"):
+        with pytest.raises(ValueError, match=f"{flag} 1"):
             _load_initial(VariableRateHyperprior(TINY), str(source))
 
 
@@ -424,6 +455,9 @@ def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
     small, large = run([0], repeats=1, batch=1, crop=64, threads=1, latent_channels=(192, 320))["rows"]
     assert (small["latent_channels"], large["latent_channels"]) == (192, 320)
     assert small["parameters"] == plain["parameters"] and large["parameters"] > small["parameters"]
+    _, half = run([0], repeats=1, batch=1, crop=64, threads=1, analysis_blocks=(0, 2))["rows"]
+    assert (half["residual_blocks"], half["analysis_blocks"]) == (0, 2)
+    assert half["parameters"] - plain["parameters"] == 2 * per_block  # g_a only, one stage
 
 
 def test_validation_codes_the_same_crops_and_tells_checkpoints_apart(folder, tmp_path):

@@ -31,8 +31,9 @@ def test_garbage_weights_are_a_typed_error():
         loader.model_from_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
 
 
+@pytest.mark.parametrize("field", ["residual_blocks", "analysis_blocks"])
 @pytest.mark.parametrize("blocks", [-1, 10**6])
-def test_a_residual_block_count_out_of_range_is_refused_before_building(blocks):
+def test_a_residual_block_count_out_of_range_is_refused_before_building(blocks, field):
     """A corrupt architecture field must not make the loader build a huge network."""
     import json
 
@@ -43,7 +44,7 @@ def test_a_residual_block_count_out_of_range_is_refused_before_building(blocks):
     with safe_open(path, "pt") as f:
         meta = f.metadata()
     config = json.loads(meta["config"])
-    config["residual_blocks"] = blocks
+    config[field] = blocks
     data = save(load(path.read_bytes()), metadata={**meta, "config": json.dumps(config)})
     with pytest.raises(aecodec.WeightsError, match="residual blocks"):
         loader.model_from_bytes(data)

@@ -90,10 +90,10 @@ class CodecModel(nn.Module):
                  scale_thresholds: Tensor, context_layers: list[FixedLayer] | None = None,
                  fuse_layers: list[FixedLayer] | None = None,
                  channel_layers: list[list[FixedLayer]] | None = None,
-                 residual_blocks: int = 0) -> None:
+                 residual_blocks: int = 0, analysis_blocks: int = 0) -> None:
         super().__init__()
         self.n, self.m, self.levels = n, m, levels
-        self.g_a = transforms.analysis(n, m, residual_blocks)
+        self.g_a = transforms.analysis(n, m, residual_blocks, analysis_blocks)
         self.g_s = transforms.synthesis(n, m, residual_blocks)
         self.h_a = transforms.hyper_analysis(n, m)
         self.log_gain = nn.Parameter(torch.zeros(levels, m), requires_grad=False)

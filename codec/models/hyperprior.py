@@ -44,6 +44,8 @@ class ModelConfig:
     #: Residual bottleneck blocks per stage in ``g_a`` and ``g_s``
     #: (:func:`aecodec.models.transforms.analysis`; 0: none).
     residual_blocks: int = 0
+    #: More residual blocks in ``g_a`` only, after its 1/2-size stage (0: none).
+    analysis_blocks: int = 0
 
     @property
     def levels(self) -> int:
@@ -70,7 +72,7 @@ class VariableRateHyperprior(nn.Module):
         super().__init__()
         self.config = config
         n, m, levels = config.n, config.m, config.levels
-        self.g_a = transforms.analysis(n, m, config.residual_blocks)
+        self.g_a = transforms.analysis(n, m, config.residual_blocks, config.analysis_blocks)
         self.g_s = transforms.synthesis(n, m, config.residual_blocks)
         self.h_a = transforms.hyper_analysis(n, m)
         self.h_s = transforms.hyper_synthesis(n, m)

@@ -64,10 +64,11 @@ def model_from_bytes(data: bytes) -> CodecModel:
         if groups > 1 and (context != CHECKERBOARD or config["m"] % groups):
             raise WeightsError(f"weights have {groups} channel groups, which need the checkerboard "
                                f"context and a multiple of {groups} latent channels")
-        blocks = int(config.get("residual_blocks", 0))
-        if not 0 <= blocks <= MAX_RESIDUAL_BLOCKS:
-            raise WeightsError(f"weights have {blocks} residual blocks per stage; this version of "
-                               f"aecodec builds 0–{MAX_RESIDUAL_BLOCKS}")
+        blocks = [int(config.get(key, 0)) for key in ("residual_blocks", "analysis_blocks")]
+        if not all(0 <= b <= MAX_RESIDUAL_BLOCKS for b in blocks):
+            raise WeightsError(f"weights have {blocks[0]} residual blocks per stage and "
+                               f"{blocks[1]} at g_a's 1/2-size stage; this version of aecodec "
+                               f"builds 0–{MAX_RESIDUAL_BLOCKS} per stage")
         prefixes = ["h_s"] + (["cx", "cf"] if context == CHECKERBOARD else [])
         prefixes += [f"cc{g}" for g in range(1, groups)]
         integer = {prefix: _fixed_layers(tensors, config, prefix) for prefix in prefixes}
@@ -76,7 +77,7 @@ def model_from_bytes(data: bytes) -> CodecModel:
     model = CodecModel(config["n"], config["m"], config["levels"], integer["h_s"],
                        _tables(tensors, "z"), tensors["z.medians_fixed"], _tables(tensors, "y"),
                        tensors["y.scale_thresholds"], integer.get("cx"), integer.get("cf"),
-                       [integer[f"cc{g}"] for g in range(1, groups)], blocks)
+                       [integer[f"cc{g}"] for g in range(1, groups)], *blocks)
     float_state = {k: v.float() for k, v in tensors.items()
                    if k.split(".")[0] in ("g_a", "g_s", "h_a", "log_gain", "log_inverse_gain")}
     missing, unexpected = model.load_state_dict(float_state, strict=False)

@@ -12,10 +12,12 @@ Strides: ``g_a`` downsamples by 16 and ``h_a`` by a further 4, so images are
 padded to a multiple of 64 before coding (:data:`aecodec.models.STRIDE`).
 
 ``g_a`` and ``g_s`` may carry residual bottleneck blocks (He et al., "ELIC",
-CVPR 2022) at their 1/4- and 1/8-resolution stages. A new block computes the
-identity, so blocks can be added to a trained transform without changing what
-it computes (``aecodec train --init … --residual-blocks K``), and training
-then puts the extra capacity to use.
+CVPR 2022) at their 1/4- and 1/8-resolution stages, and ``g_a`` alone more
+blocks at its 1/2-resolution stage (encoder capacity: the decoder does not run
+them). A new block computes the identity, so blocks can be added to a trained
+transform without changing what it computes (``aecodec train --init …
+--residual-blocks K --analysis-blocks H``), and training then puts the extra
+capacity to use.
 """
 
 from __future__ import annotations
@@ -56,17 +58,17 @@ class ResidualBottleneck(nn.Module):
 
 class ResidualTransform(nn.Module):
     """Layers run in order and named ``0``, ``1``, … as in the plain ``nn.Sequential``
-    (so a plain transform's weights load unchanged), with ``blocks.<i>`` run after layer ``i``."""
+    (so a plain transform's weights load unchanged), with ``blocks.<i>`` — ``after[i]``
+    residual blocks — run after layer ``i``."""
 
-    def __init__(self, layers: list[nn.Module], after: tuple[int, ...], channels: int,
-                 blocks: int) -> None:
+    def __init__(self, layers: list[nn.Module], after: dict[int, int], channels: int) -> None:
         super().__init__()
         for i, layer in enumerate(layers):
             self.add_module(str(i), layer)
         self.depth = len(layers)
         self.blocks = nn.ModuleDict({
-            str(i): nn.Sequential(*(ResidualBottleneck(channels) for _ in range(blocks)))
-            for i in after})
+            str(i): nn.Sequential(*(ResidualBottleneck(channels) for _ in range(count)))
+            for i, count in sorted(after.items()) if count})
 
     def forward(self, x: Tensor) -> Tensor:
         for i in range(self.depth):
@@ -76,11 +78,19 @@ class ResidualTransform(nn.Module):
         return x
 
 
-def analysis(n: int, m: int, blocks: int = 0) -> nn.Module:
+def _with_blocks(layers: list[nn.Module], after: dict[int, int], channels: int) -> nn.Module:
+    """A plain ``nn.Sequential`` without blocks (the weights' names of models 1–10)."""
+    if any(after.values()):
+        return ResidualTransform(layers, after, channels)
+    return nn.Sequential(*layers)
+
+
+def analysis(n: int, m: int, blocks: int = 0, half_blocks: int = 0) -> nn.Module:
     """``g_a``: RGB image in [0, 1] → latent ``y`` with ``m`` channels at 1/16 size;
-    ``blocks`` residual blocks after the GDNs at 1/4 and 1/8 size."""
+    ``blocks`` residual blocks after the GDNs at 1/4 and 1/8 size, ``half_blocks``
+    after the GDN at 1/2 size."""
     layers = [_conv(3, n), GDN(n), _conv(n, n), GDN(n), _conv(n, n), GDN(n), _conv(n, m)]
-    return ResidualTransform(layers, (3, 5), n, blocks) if blocks else nn.Sequential(*layers)
+    return _with_blocks(layers, {1: half_blocks, 3: blocks, 5: blocks}, n)
 
 
 def synthesis(n: int, m: int, blocks: int = 0) -> nn.Module:
@@ -88,7 +98,7 @@ def synthesis(n: int, m: int, blocks: int = 0) -> nn.Module:
     the inverse GDNs at 1/8 and 1/4 size."""
     layers = [_deconv(m, n), GDN(n, inverse=True), _deconv(n, n), GDN(n, inverse=True),
               _deconv(n, n), GDN(n, inverse=True), _deconv(n, 3)]
-    return ResidualTransform(layers, (1, 3), n, blocks) if blocks else nn.Sequential(*layers)
+    return _with_blocks(layers, {1: blocks, 3: blocks}, n)
 
 
 def hyper_analysis(n: int, m: int) -> nn.Sequential:

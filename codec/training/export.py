@@ -114,6 +114,8 @@ def export_bytes(model: VariableRateHyperprior, provenance: dict | None = None) 
         config["channel_groups"] = model.config.channel_groups
     if model.config.residual_blocks:  # absent from plain models' files, as before
         config["residual_blocks"] = model.config.residual_blocks
+    if model.config.analysis_blocks:
+        config["analysis_blocks"] = model.config.analysis_blocks
     meta = {"config": json.dumps(config, sort_keys=True)}
     if provenance:
         meta["provenance"] = json.dumps(provenance, sort_keys=True)

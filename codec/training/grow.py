@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..models.hyperprior import VariableRateHyperprior
+from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 
 #: The new rows of ``g_a``'s last layer are its fresh initialisation times this, and
 #: ``h_s`` predicts each new channel's scale as this share of the old channels' mean
@@ -115,6 +115,17 @@ def _layout(old_model: VariableRateHyperprior, new_model: VariableRateHyperprior
     return layout
 
 
+def check_blocks(residual_blocks: int, analysis_blocks: int, config: ModelConfig) -> None:
+    """Weights with these block counts can start ``config``'s model only if it has at
+    least as many (its extra blocks start as the identity); else a ValueError naming
+    the flag."""
+    for have, want, flag in ((residual_blocks, config.residual_blocks, "residual-blocks"),
+                             (analysis_blocks, config.analysis_blocks, "analysis-blocks")):
+        if want < have:
+            raise ValueError(f"the weights have {have} residual blocks where this model has "
+                             f"{want}; start with at least --{flag} {have}")
+
+
 def _last_index(transform) -> int:
     return max(int(k.split(".")[0]) for k, _ in transform.named_parameters() if k.split(".")[0].isdigit())
 
@@ -144,9 +155,7 @@ def grow_latents(old_model: VariableRateHyperprior, new_model: VariableRateHyper
         if getattr(old_cfg, field) != getattr(new_cfg, field):
             raise ValueError(f"growing latents keeps {field}: the weights have "
                              f"{getattr(old_cfg, field)!r}, the model {getattr(new_cfg, field)!r}")
-    if new_cfg.residual_blocks < old_cfg.residual_blocks:
-        raise ValueError(f"the weights have {old_cfg.residual_blocks} residual blocks per stage; "
-                         f"start with at least --residual-blocks {old_cfg.residual_blocks}")
+    check_blocks(old_cfg.residual_blocks, old_cfg.analysis_blocks, new_cfg)
     lat = latent_places(old_cfg.m, new_cfg.m, new_cfg.channel_groups)
     old_state, state = old_model.state_dict(), new_model.state_dict()
     layout = _layout(old_model, new_model)

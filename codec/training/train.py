@@ -33,7 +33,7 @@ import torch.distributed as dist
 from ..models.context import CHECKERBOARD, NO_CONTEXT
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
-from .grow import grow_latents
+from .grow import check_blocks, grow_latents
 from .prior import fit_prior_to_tables
 from .validate import evaluate, fixed_crops
 
@@ -149,9 +149,10 @@ def init_from_export(model: VariableRateHyperprior, path: str) -> None:
 
     t = load_file(path)
     config = _export_config(path)
-    if config.get("residual_blocks", 0) > model.config.residual_blocks:
-        raise ValueError(f"{path} has {config['residual_blocks']} residual blocks per stage; "
-                         f"start with at least --residual-blocks {config['residual_blocks']}")
+    try:
+        check_blocks(config.get("residual_blocks", 0), config.get("analysis_blocks", 0), model.config)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     state = {k: v.float() for k, v in t.items() if k.split(".")[0] in ("g_a", "g_s", "h_a")}
     state["log_gain"], state["log_inverse_gain"] = t["log_gain"], t["log_inverse_gain"]
     integer = {"h_s": model.h_s}
@@ -202,7 +203,8 @@ def config_of_weights(path: str) -> ModelConfig | None:
         return ModelConfig(n=c["n"], m=c["m"], lambdas=tuple(c["lambdas"]),
                            context=c.get("context", NO_CONTEXT),
                            channel_groups=c.get("channel_groups", 1),
-                           residual_blocks=c.get("residual_blocks", 0))
+                           residual_blocks=c.get("residual_blocks", 0),
+                           analysis_blocks=c.get("analysis_blocks", 0))
     saved = torch.load(path, map_location="cpu", weights_only=False).get("model_config")
     return None if saved is None else _saved_config(saved)
 
@@ -230,9 +232,10 @@ def _load_weights(model: VariableRateHyperprior, path: str) -> None:
     state = torch.load(path, map_location="cpu", weights_only=False)
     _, unexpected = model.load_state_dict(state.get("model", state), strict=False)
     if any(".blocks." in k for k in unexpected):
-        blocks = state.get("model_config", {}).get("residual_blocks", "K")
+        saved = state.get("model_config", {})
         raise ValueError(f"{path} has residual blocks this model lacks; start with "
-                         f"--residual-blocks {blocks}")
+                         f"--residual-blocks {saved.get('residual_blocks', 'K')} "
+                         f"--analysis-blocks {saved.get('analysis_blocks', 0)}")
 
 
 def _optimizers(model: VariableRateHyperprior, cfg: TrainConfig, groups: int = 2):
@@ -454,10 +457,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--residual-blocks", type=int, default=ModelConfig.residual_blocks, metavar="K",
                    help="K residual bottleneck blocks per stage of g_a and g_s (0: none); new "
                         "blocks start as the identity, so --init from a plain model keeps its output")
+    p.add_argument("--analysis-blocks", type=int, default=ModelConfig.analysis_blocks, metavar="H",
+                   help="H more residual blocks in g_a only, at its 1/2-size stage: encoder "
+                        "capacity the decoder does not run (new blocks start as the identity)")
     a = vars(p.parse_args(argv))
     model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"),
                                channel_groups=a.pop("channel_groups"),
-                               residual_blocks=a.pop("residual_blocks"))
+                               residual_blocks=a.pop("residual_blocks"),
+                               analysis_blocks=a.pop("analysis_blocks"))
     train(TrainConfig(**a), model_config)
 
 
