@@ -78,6 +78,7 @@ def main(argv=None) -> None:
              "context": export.get("model_config", {}).get("context", "none"),
              "channel_groups": export.get("model_config", {}).get("channel_groups", 1),
              "residual_blocks": export.get("model_config", {}).get("residual_blocks", 0),
+             "analysis_blocks": export.get("model_config", {}).get("analysis_blocks", 0),
              "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
              "min_scale": export.get("train_config", {}).get("min_scale", 0.5),
              "rd_commit": rd["provenance"]["git_commit"],
@@ -119,6 +120,8 @@ def main(argv=None) -> None:
             recipe += f", {e['channel_groups']} channel groups"
         if e.get("residual_blocks"):
             recipe += f", {e['residual_blocks']} residual blocks per stage"
+        if e.get("analysis_blocks"):
+            recipe += f" + {e['analysis_blocks']} at g_a's 1/2 size"
         if e.get("level_weight_power"):
             recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
         if e.get("min_scale", 0.5) == 1:

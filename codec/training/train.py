@@ -344,7 +344,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     model.train()
     last_ckpt = time.monotonic()
     window: list[tuple[int, float, float]] = []
-    t_cpu, t_wall = time.process_time(), time.monotonic()
+    t_cpu, t_wall, t_step = time.process_time(), time.monotonic(), step
     per_rank = cfg.batch // world
     while step < cfg.steps:
         for group in opt.param_groups:
@@ -379,7 +379,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
             now_cpu, now_wall = time.process_time(), time.monotonic()
             cpu_seconds += now_cpu - t_cpu
             record = {"step": step, "lr": learning_rate(cfg, step - 1),
-                      "steps_per_s": cfg.log_every / max(1e-9, now_wall - t_wall),
+                      "steps_per_s": (step - t_step) / max(1e-9, now_wall - t_wall),
                       "cpu_hours": cpu_seconds / 3600, "loss": loss_value}
             for lv in range(model_config.levels):
                 sel = [(b, e) for l_, b, e in window if l_ == lv]
@@ -391,7 +391,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
                 f.write(json.dumps(record) + "\n")
             print(json.dumps(record), flush=True)
             window.clear()
-            t_cpu, t_wall = now_cpu, now_wall
+            t_cpu, t_wall, t_step = now_cpu, now_wall, step
         if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
             checkpoint()
             last_ckpt = time.monotonic()
