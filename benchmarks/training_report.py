@@ -55,6 +55,53 @@ def plot(exports: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def trend(points: list[tuple[float, float]]) -> dict | None:
+    """Least-squares line through (CPU-hours, BD-rate %) points.
+
+    Returns the slope in points per CPU-hour and, if the line falls, the
+    CPU-hours past the last point at which it would reach 0 %; None with fewer
+    than two distinct CPU-hour values.
+    """
+    if len({h for h, _ in points}) < 2:
+        return None
+    n = len(points)
+    mh = sum(h for h, _ in points) / n
+    mb = sum(b for _, b in points) / n
+    slope = (sum((h - mh) * (b - mb) for h, b in points)
+             / sum((h - mh) ** 2 for h, _ in points))
+    last_h, last_b = points[-1]
+    more = None
+    if last_b <= 0:
+        more = 0.0
+    elif slope < 0:
+        # Where the fitted line crosses 0 %, counted from the last export.
+        more = mh - mb / slope - last_h
+    return {"slope": slope, "exports": n, "last_bd_rate": last_b, "cpu_hours_to_zero": more}
+
+
+def _trend_lines(held: list[dict]) -> list[str]:
+    """The held-out trajectory's slope against AVIF, over the exports measured on bare pixels."""
+    points = [(e["cpu_hours"], e["heldout"]["bd_rate_psnr"]["AVIF"]) for e in held
+              if _pixels_only(e) and e["heldout"]["bd_rate_psnr"].get("AVIF") is not None]
+    t = trend(points)
+    if t is None:
+        return []
+    line = (f"Trend on the held-out tenth vs AVIF, least squares over the {t['exports']} exports "
+            f"measured on bare pixels ({points[0][0]:.2f}–{points[-1][0]:.2f} CPU-hours): "
+            f"**{t['slope']:+.3f} points per CPU-hour**")
+    if t["cpu_hours_to_zero"] is None:
+        line += "; at that slope it never reaches 0 %."
+    elif t["cpu_hours_to_zero"] == 0:
+        line += "; the last export is at or below 0 %."
+    else:
+        hours = t["cpu_hours_to_zero"]
+        per_export = (points[-1][0] - points[0][0]) / (len(points) - 1)
+        line += (f"; at that slope 0 % is **{hours:.0f} CPU-hours** past the last export, "
+                 f"about {hours / per_export:.0f} more exports at the {per_export:.1f} "
+                 "CPU-hours each of these took.")
+    return ["", line]
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--run", type=Path, required=True)
@@ -121,7 +168,8 @@ def main(argv=None) -> None:
         if e.get("residual_blocks"):
             recipe += f", {e['residual_blocks']} residual blocks per stage"
         if e.get("analysis_blocks"):
-            recipe += f" + {e['analysis_blocks']} at g_a's 1/2 size"
+            recipe += (" + " if e.get("residual_blocks") else ", residual blocks: ")
+            recipe += f"{e['analysis_blocks']} at g_a's 1/2 size"
         if e.get("level_weight_power"):
             recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
         if e.get("min_scale", 0.5) == 1:
@@ -141,6 +189,7 @@ def main(argv=None) -> None:
             mark = "" if _pixels_only(e) else " †"
             lines.append(f"| {e['export']}{mark} | {e['heldout']['images']} | {cell(h.get('JPEG', ''))} | "
                          f"{cell(h.get('WebP', ''))} | {cell(h.get('AVIF', ''))} | `{e['heldout']['command']}` |")
+        lines += _trend_lines(held)
         if not all(_pixels_only(e) for e in held):
             lines += ["", "†: measured before `benchmarks.rd` dropped the photos' metadata, so aecodec "
                       "was charged for the ICC profiles and EXIF it stores (AVIF for the profiles) and "

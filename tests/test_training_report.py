@@ -1,0 +1,40 @@
+"""The training trajectory's trend line: slope per CPU-hour and the projection to 0 %."""
+
+import pytest
+
+from benchmarks.training_report import _trend_lines, trend
+
+
+def test_trend_fits_a_line_and_projects_where_it_crosses_zero():
+    # BD-rate = 20 - 0.5 h: crosses 0 % at 40 h, 10 h past the last point.
+    t = trend([(10.0, 15.0), (20.0, 10.0), (30.0, 5.0)])
+    assert t["slope"] == pytest.approx(-0.5)
+    assert t["cpu_hours_to_zero"] == pytest.approx(10.0)
+    assert t["exports"] == 3
+
+
+def test_trend_uses_the_fitted_line_not_the_last_point():
+    # Least squares through (0, 12), (1, 10), (2, 11): slope -0.5, intercept 11.5,
+    # zero at 23 h, 21 h past the last point (the last point alone would say 22 h).
+    t = trend([(0.0, 12.0), (1.0, 10.0), (2.0, 11.0)])
+    assert t["slope"] == pytest.approx(-0.5)
+    assert t["cpu_hours_to_zero"] == pytest.approx(21.0)
+
+
+def test_trend_never_reaches_zero_when_the_line_rises_and_is_done_at_zero():
+    assert trend([(1.0, 5.0), (2.0, 6.0)])["cpu_hours_to_zero"] is None
+    assert trend([(1.0, 1.0), (2.0, -0.5)])["cpu_hours_to_zero"] == 0.0
+    assert trend([(1.0, 5.0)]) is None
+
+
+def _export(hours, avif, metadata="dropped"):
+    return {"cpu_hours": hours, "heldout": {"metadata": metadata, "bd_rate_psnr": {"AVIF": avif}}}
+
+
+def test_trend_lines_skip_exports_measured_with_metadata():
+    held = [_export(5.0, 40.0, metadata="coded"), _export(10.0, 12.0), _export(12.0, 11.0)]
+    text = "".join(_trend_lines(held))
+    assert "over the 2 exports" in text
+    assert "-0.500 points per CPU-hour" in text
+    # 11 % at -0.5 per hour: 22 CPU-hours, 11 exports of 2 CPU-hours each.
+    assert "**22 CPU-hours**" in text and "about 11 more exports at the 2.0 CPU-hours" in text
