@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 18
+DEFAULT_MODEL_ID = 19
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -285,6 +285,22 @@ register(ModelEntry(
                 "on 256-px crops at the photos' own resolution in one decay-only run (lr 1e-4, "
                 "cosine from the peak), every level's loss weighted equally, started from model "
                 "17's shipped weights and prior; 3 residual bottleneck blocks after each 1/4- and "
+                "1/8-size stage of g_a and g_s; 4 channel groups per checkerboard half; transforms "
+                "see 128 px across tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=19,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3",
+    filename="aec_m19.safetensors",
+    sha256="90f3994082ddf3b10a4f754276250d7456648487066ee4b7af85d6a3fe30d6b4",
+    description="Model 18 with a third residual bottleneck block after g_a's 1/2-size stage "
+                "(encoder only; it started as the identity), trained 2800 more steps "
+                "on 256-px crops at the photos' own resolution in one decay-only run (lr 1e-4, "
+                "cosine from the peak), every level's loss weighted equally, started from model "
+                "18's shipped weights and prior; 3 residual bottleneck blocks after each 1/4- and "
                 "1/8-size stage of g_a and g_s; 4 channel groups per checkerboard half; transforms "
                 "see 128 px across tile borders",
     tile_margin=128,
