@@ -18,6 +18,8 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from .paths import RESULTS
 
 
@@ -64,19 +66,15 @@ def trend(points: list[tuple[float, float]]) -> dict | None:
     """
     if len({h for h, _ in points}) < 2:
         return None
-    n = len(points)
-    mh = sum(h for h, _ in points) / n
-    mb = sum(b for _, b in points) / n
-    slope = (sum((h - mh) * (b - mb) for h, b in points)
-             / sum((h - mh) ** 2 for h, _ in points))
-    last_h, last_b = points[-1]
+    hours, rates = zip(*points)
+    slope, intercept = (float(c) for c in np.polyfit(hours, rates, 1))
     more = None
-    if last_b <= 0:
+    if rates[-1] <= 0:
         more = 0.0
     elif slope < 0:
         # Where the fitted line crosses 0 %, counted from the last export.
-        more = mh - mb / slope - last_h
-    return {"slope": slope, "exports": n, "last_bd_rate": last_b, "cpu_hours_to_zero": more}
+        more = -intercept / slope - hours[-1]
+    return {"slope": slope, "exports": len(points), "last_bd_rate": rates[-1], "cpu_hours_to_zero": more}
 
 
 def _trend_lines(held: list[dict]) -> list[str]:
