@@ -172,11 +172,18 @@ def test_sigint_during_a_long_encode_leaves_no_file(tmp_path):
     Image.fromarray(rng.integers(0, 256, (2048, 2048, 3), dtype=np.uint8)).save(big, compress_level=1)
     out = tmp_path / "big.aec"
     # --effort 1 keeps the encoder busy for a minute, so the signal always lands mid-encode
-    proc = subprocess.Popen([sys.executable, "-m", "aecodec.cli.main", "compress", str(big), "-o", str(out),
-                             "--effort", "1"], stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # imports done, encoding under way
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    log = tmp_path.parent / f"{tmp_path.name}.stderr"  # outside tmp_path, whose listing is asserted
+    with log.open("w") as stderr:
+        # stderr to a file, not a pipe: waiting for the process, not for every holder of a pipe to close it
+        proc = subprocess.Popen([sys.executable, "-m", "aecodec.cli.main", "compress", str(big), "-o", str(out),
+                                 "--effort", "1"], stderr=stderr, text=True)
+        time.sleep(4.0)  # imports done, encoding under way
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        finally:
+            proc.kill()
+    err = log.read_text()
     assert proc.returncode != 0
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png"]
