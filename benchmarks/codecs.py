@@ -60,7 +60,7 @@ AECODEC_EFFORT = {f"aecodec-e{e}": Codec(f"aecodec (effort {e})", AECODEC.settin
                   for e in (1, 2)}
 #: Earlier shipped models (``aecodec-m4`` …), to measure a new model against them in one run.
 AECODEC_MODELS = {f"aecodec-m{m}": Codec(f"aecodec (model {m})", AECODEC.settings, _aecodec(model=m))
-                  for m in (2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)}
+                  for m in (2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)}
 CLASSIC = {
     "jpeg": Codec("JPEG", (10, 20, 30, 40, 50, 60, 70, 80, 90, 95), _pillow("JPEG")),
     "webp": Codec("WebP", (5, 15, 30, 50, 70, 85, 97), _pillow("WEBP", method=6)),

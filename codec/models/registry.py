@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 20
+DEFAULT_MODEL_ID = 21
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -315,6 +315,21 @@ register(ModelEntry(
     description="Model 19 trained 4200 more steps on 256-px crops at the photos' own "
                 "resolution in one decay-only run (lr 1e-4, cosine from the peak), every level's "
                 "loss weighted equally, started from model 19's shipped weights and prior; same "
+                "architecture: 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
+                "g_a and g_s, 3 more after g_a's 1/2-size stage; 4 channel groups per checkerboard "
+                "half; transforms see 128 px across tile borders",
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=21,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-c",
+    filename="aec_m21.safetensors",
+    sha256="3ca9a17daa1a2c8195cd28f665fab527102061ab97cb3399c2fdf18dbee6875f",
+    description="Model 20 trained 3800 more steps on 256-px crops at the photos' own "
+                "resolution in one decay-only run (lr 1e-4, cosine from the peak), every level's "
+                "loss weighted equally, started from model 20's shipped weights and prior; same "
                 "architecture: 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
                 "g_a and g_s, 3 more after g_a's 1/2-size stage; 4 channel groups per checkerboard "
                 "half; transforms see 128 px across tile borders",
