@@ -13,6 +13,8 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
+from aecodec.models.registry import DEFAULT_MODEL_ID, DENOISE_MODEL_ID, MODELS
+
 
 @dataclass(frozen=True)
 class Codec:
@@ -58,9 +60,10 @@ AECODEC = Codec("aecodec", (10, 25, 40, 55, 70, 85, 95), _aecodec())
 #: The same sweep with the encoder refining the latents (``effort=1``/``2``); decoder unchanged.
 AECODEC_EFFORT = {f"aecodec-e{e}": Codec(f"aecodec (effort {e})", AECODEC.settings, _aecodec(e))
                   for e in (1, 2)}
-#: Earlier shipped models (``aecodec-m4`` …), to measure a new model against them in one run.
+#: Every other shipped image model (``aecodec-m4`` …; not the denoiser), to measure a new model
+#: against them in one run.
 AECODEC_MODELS = {f"aecodec-m{m}": Codec(f"aecodec (model {m})", AECODEC.settings, _aecodec(model=m))
-                  for m in (2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)}
+                  for m in sorted(MODELS) if m not in (DEFAULT_MODEL_ID, DENOISE_MODEL_ID)}
 CLASSIC = {
     "jpeg": Codec("JPEG", (10, 20, 30, 40, 50, 60, 70, 80, 90, 95), _pillow("JPEG")),
     "webp": Codec("WebP", (5, 15, 30, 50, 70, 85, 97), _pillow("WEBP", method=6)),

@@ -176,7 +176,7 @@ def test_sigint_during_a_long_encode_leaves_no_file(tmp_path):
     with log.open("w") as stderr:
         # stderr to a file, not a pipe: waiting for the process, not for every holder of a pipe to close it
         proc = subprocess.Popen([sys.executable, "-m", "aecodec.cli.main", "compress", str(big), "-o", str(out),
-                                 "--effort", "1"], stderr=stderr, text=True)
+                                 "--effort", "1"], stderr=stderr)
         time.sleep(4.0)  # imports done, encoding under way
         proc.send_signal(signal.SIGINT)
         try:

@@ -307,17 +307,23 @@ register(ModelEntry(
 ))
 
 
+
+def _trained_further(parent: int, steps: int) -> str:
+    """Description of a model that is ``parent`` (model 19's architecture) trained further."""
+    return (f"Model {parent} trained {steps} more steps on 256-px crops at the photos' own "
+            "resolution in one decay-only run (lr 1e-4, cosine from the peak), every level's "
+            f"loss weighted equally, started from model {parent}'s shipped weights and prior; same "
+            "architecture: 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
+            "g_a and g_s, 3 more after g_a's 1/2-size stage; 4 channel groups per checkerboard "
+            "half; transforms see 128 px across tile borders")
+
+
 register(ModelEntry(
     id=20,
     name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-b",
     filename="aec_m20.safetensors",
     sha256="8c68f78bb4e8919ed04025717cdf4821c29906f1eab2eb8a16e073f935c24eb6",
-    description="Model 19 trained 4200 more steps on 256-px crops at the photos' own "
-                "resolution in one decay-only run (lr 1e-4, cosine from the peak), every level's "
-                "loss weighted equally, started from model 19's shipped weights and prior; same "
-                "architecture: 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
-                "g_a and g_s, 3 more after g_a's 1/2-size stage; 4 channel groups per checkerboard "
-                "half; transforms see 128 px across tile borders",
+    description=_trained_further(19, 4200),
     tile_margin=128,
 ))
 
@@ -327,11 +333,6 @@ register(ModelEntry(
     name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-c",
     filename="aec_m21.safetensors",
     sha256="3ca9a17daa1a2c8195cd28f665fab527102061ab97cb3399c2fdf18dbee6875f",
-    description="Model 20 trained 3800 more steps on 256-px crops at the photos' own "
-                "resolution in one decay-only run (lr 1e-4, cosine from the peak), every level's "
-                "loss weighted equally, started from model 20's shipped weights and prior; same "
-                "architecture: 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
-                "g_a and g_s, 3 more after g_a's 1/2-size stage; 4 channel groups per checkerboard "
-                "half; transforms see 128 px across tile borders",
+    description=_trained_further(20, 3800),
     tile_margin=128,
 ))
