@@ -336,6 +336,16 @@ def test_level_weights_have_mean_one_and_favour_low_rates():
     assert ratio == pytest.approx((TINY.lambdas[-1] / TINY.lambdas[0]) ** 0.3, rel=1e-5)
 
 
+def test_negative_level_weight_power_favours_high_rates():
+    from aecodec.training.train import level_weights
+
+    lambdas = torch.tensor(TINY.lambdas)
+    w = level_weights(lambdas, -0.2)
+    assert float(w.mean()) == pytest.approx(1.0, abs=1e-6)
+    assert bool((w[1:] > w[:-1]).all())  # higher λ, larger weight
+    assert float(w[-1] / w[0]) == pytest.approx((TINY.lambdas[-1] / TINY.lambdas[0]) ** 0.2, rel=1e-5)
+
+
 def test_weighted_loss_scales_each_sample_by_its_levels_weight():
     from aecodec.models.hyperprior import VariableRateHyperprior
     from aecodec.training.train import level_weights, rd_loss

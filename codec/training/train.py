@@ -60,7 +60,7 @@ class TrainConfig:
     device: str = "cpu"
     init: str | None = None  # checkpoint (.pt) or exported weights (.safetensors) to start from
     noise_sigma: float = 0.0  # de-noising: inputs get Gaussian noise, σ ~ U(0, noise_sigma) on 0–255
-    level_weight_power: float = 0.0  # level l's loss is weighted ∝ λ_l^-p (0: every level alike)
+    level_weight_power: float = 0.0  # level l's loss is weighted ∝ λ_l^-p (0: alike; < 0: high rates more)
     val_crops: int = 0  # fixed crops coded at every checkpoint into val.jsonl (0: none; validate.py)
     min_scale: float = 0.5  # crops are downscaled by a factor drawn from U(min_scale, 1)
 
@@ -91,7 +91,8 @@ def level_weights(lambdas: torch.Tensor, power: float) -> torch.Tensor:
     The shared transforms serve every level, and a high level's loss is several
     times a low level's (more bits, and λ scales the distortion), so with equal
     weights the gradient favours high rates. ``power > 0`` shifts it back to the
-    low rates; ``power = 0`` weighs every level alike.
+    low rates; ``power = 0`` weighs every level alike; ``power < 0`` favours the
+    high rates further (where the gap to AVIF is widest; README, *Results*).
     """
     w = lambdas.double().pow(-power)
     return (w / w.mean()).to(lambdas.dtype)
