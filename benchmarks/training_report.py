@@ -169,7 +169,7 @@ def main(argv=None) -> None:
             recipe += (" + " if e.get("residual_blocks") else ", residual blocks: ")
             recipe += f"{e['analysis_blocks']} at g_a's 1/2 size"
         if e.get("level_weight_power"):
-            recipe += f", level loss ∝ λ^-{e['level_weight_power']:g}"
+            recipe += f", level loss ∝ λ^{-e['level_weight_power']:g}"
         if e.get("min_scale", 0.5) == 1:
             recipe += ", crops at the photos' own resolution"
         elif e.get("min_scale", 0.5) != 0.5:
