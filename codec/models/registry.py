@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 21
+DEFAULT_MODEL_ID = 22
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -308,11 +308,12 @@ register(ModelEntry(
 
 
 
-def _trained_further(parent: int, steps: int) -> str:
+def _trained_further(parent: int, steps: int,
+                     weighting: str = "every level's loss weighted equally") -> str:
     """Description of a model that is ``parent`` (model 19's architecture) trained further."""
     return (f"Model {parent} trained {steps} more steps on 256-px crops at the photos' own "
-            "resolution in one decay-only run (lr 1e-4, cosine from the peak), every level's "
-            f"loss weighted equally, started from model {parent}'s shipped weights and prior; same "
+            f"resolution in one decay-only run (lr 1e-4, cosine from the peak), {weighting}, "
+            f"started from model {parent}'s shipped weights and prior; same "
             "architecture: 3 residual bottleneck blocks after each 1/4- and 1/8-size stage of "
             "g_a and g_s, 3 more after g_a's 1/2-size stage; 4 channel groups per checkerboard "
             "half; transforms see 128 px across tile borders")
@@ -334,5 +335,15 @@ register(ModelEntry(
     filename="aec_m21.safetensors",
     sha256="3ca9a17daa1a2c8195cd28f665fab527102061ab97cb3399c2fdf18dbee6875f",
     description=_trained_further(20, 3800),
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=22,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-d",
+    filename="aec_m22.safetensors",
+    sha256="454313d37c35381c7ab585de2d54d7185d0200717eb2c2bd9cbf02a406488412",
+    description=_trained_further(21, 3800, "each level's loss weighted ∝ λ^0.2 (towards high rates)"),
     tile_margin=128,
 ))
