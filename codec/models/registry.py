@@ -307,7 +307,6 @@ register(ModelEntry(
 ))
 
 
-
 def _trained_further(parent: int, steps: int,
                      weighting: str = "every level's loss weighted equally") -> str:
     """Description of a model that is ``parent`` (model 19's architecture) trained further."""
