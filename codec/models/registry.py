@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 22
+DEFAULT_MODEL_ID = 23
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -344,5 +344,15 @@ register(ModelEntry(
     filename="aec_m22.safetensors",
     sha256="454313d37c35381c7ab585de2d54d7185d0200717eb2c2bd9cbf02a406488412",
     description=_trained_further(21, 3800, "each level's loss weighted ∝ λ^0.2 (towards high rates)"),
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=23,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-e",
+    filename="aec_m23.safetensors",
+    sha256="1f9338704a7514c652c8c0ae9b8e96bb2b7e665582e87f65cd4a15195b9999fd",
+    description=_trained_further(22, 3800, "each level's loss weighted ∝ λ^0.4 (towards high rates)"),
     tile_margin=128,
 ))
