@@ -1,29 +1,41 @@
-"""The golden file: the format and the shipped model do not drift."""
+"""The golden file: the format and the shipped model do not drift.
+
+Decoded latents are compared exactly (they are integers on every machine);
+decoded pixels through their PSNR against the source, within a hundredth of a
+dB, since the float synthesis may differ in the last bit between CPUs
+(``tests/make_golden.py`` says why).
+"""
 
 import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import aecodec
+from make_golden import SAMPLE, latents_sha256, psnr_to_source
 
 DATA = Path(__file__).resolve().parent / "data"
+#: Decoded pixels' PSNR against the source may move this much between machines (dB).
+PSNR_TOLERANCE = 0.01
 
 
-def test_reencoding_the_sample_reproduces_the_golden_bytes(sample_path):
+def test_reencoding_the_sample_reproduces_the_golden_file_within_float_noise(sample_path):
+    """The encoder is float: on another CPU a few latents may round the other way, so
+    the bytes may differ, but not the size or quality beyond float noise."""
     meta = json.loads((DATA / "golden.json").read_text())
     data = aecodec.encode(sample_path, quality=meta["quality"])
-    assert hashlib.sha256(data).hexdigest() == meta["file_sha256"]
-    assert data == (DATA / "golden.aec").read_bytes()
+    assert aecodec.read_header(data).model_id == meta["model_id"] == aecodec.DEFAULT_MODEL_ID
+    assert abs(len(data) - meta["bytes"]) <= 0.005 * meta["bytes"]
+    assert psnr_to_source(data, SAMPLE) == pytest.approx(meta["psnr_db"], abs=0.02)
 
 
-def test_decoding_the_golden_file_reproduces_its_pixels():
+def test_decoding_the_golden_file_reproduces_its_latents_and_quality():
     meta = json.loads((DATA / "golden.json").read_text())
-    pixels = np.asarray(aecodec.decode((DATA / "golden.aec").read_bytes()))
-    assert pixels.shape == (512, 512, 3)
-    assert hashlib.sha256(pixels.tobytes()).hexdigest() == meta["pixels_sha256"]
+    data = (DATA / "golden.aec").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == meta["file_sha256"]
+    assert latents_sha256(data) == meta["latents_sha256"]
+    assert psnr_to_source(data, SAMPLE) == pytest.approx(meta["psnr_db"], abs=PSNR_TOLERANCE)
 
 
 def test_golden_header_fields():
@@ -40,14 +52,14 @@ COMPAT = sorted(p.stem for p in DATA.glob("golden_m*.json"))
 @pytest.mark.parametrize("name", COMPAT)
 def test_files_of_earlier_default_models_still_decode_to_their_pixels(name):
     """Earlier defaults that are still shipped: each golden file decodes with its own
-    weights to the pixels recorded when it was made."""
+    weights to the latents recorded when it was made, and to the same quality."""
     meta = json.loads((DATA / f"{name}.json").read_text())
     old = (DATA / f"{name}.aec").read_bytes()
     assert hashlib.sha256(old).hexdigest() == meta["file_sha256"]
     assert aecodec.read_header(old).model_id == meta["model_id"] != aecodec.DEFAULT_MODEL_ID
     assert meta["model_id"] in aecodec.MODELS
-    pixels = np.asarray(aecodec.decode(old))
-    assert hashlib.sha256(pixels.tobytes()).hexdigest() == meta["pixels_sha256"]
+    assert latents_sha256(old) == meta["latents_sha256"]
+    assert psnr_to_source(old, SAMPLE) == pytest.approx(meta["psnr_db"], abs=PSNR_TOLERANCE)
 
 
 def test_the_retired_models_golden_file_is_refused_by_name():
