@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from aecodec.training.machine import cpu_name
+
 from .bdrate import NoOverlapError, bd_rate
 from .codecs import ALL, Codec
 from .metrics import ms_ssim, ms_ssim_db, psnr
@@ -147,14 +149,7 @@ def provenance(threads: int) -> dict:
                                 text=True, timeout=10).stdout.strip() or None
     except OSError:
         commit = None
-    cpu = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return {"git_commit": commit, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version(), "cpu": cpu, "threads": threads,
             "packages": {p: pkg(p) for p in ("aecodec", "torch", "compressai", "pillow", "numpy",

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +107,8 @@ def main(argv=None) -> None:
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--export", type=Path, required=True, help="the export's JSON sidecar")
     p.add_argument("--every", type=int, default=500, help="sample the curve every N steps")
+    p.add_argument("--cpu", help="the CPU the run trained on, for an export whose sidecar does "
+                   "not record it (exports before version 0.21)")
     p.add_argument("--heldout", action="store_true",
                    help="also record the held-out-tenth BD-rates (benchmarks/results/heldout/results.json)")
     a = p.parse_args(argv)
@@ -127,6 +131,8 @@ def main(argv=None) -> None:
              "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
              "min_scale": export.get("train_config", {}).get("min_scale", 0.5),
              "rd_commit": rd["provenance"]["git_commit"],
+             "cpu_hours_by_cpu": export.get("cpu_hours_by_cpu")
+             or ({a.cpu: export["cpu_hours"]} if a.cpu else None),
              "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
                                     for k in bd if k != "aecodec"}}
     if a.heldout:
@@ -142,7 +148,8 @@ def main(argv=None) -> None:
     doc["exports"] = [e for e in doc["exports"] if e["sha256"] != entry["sha256"]] + [entry]
     doc.setdefault("curves", {})[a.export.stem] = curve
     doc.pop("curve", None)
-    doc["command"] = "python -m benchmarks.training_report " + " ".join(argv or [])
+    doc["command"] = "python -m benchmarks.training_report " + shlex.join(
+        sys.argv[1:] if argv is None else argv)
     path.write_text(json.dumps(doc, indent=1) + "\n")
     lines = ["# Training trajectory", "",
              "Exports measured on Kodak with real bitstreams (`python -m benchmarks.rd`, BD-rate of "
@@ -177,6 +184,12 @@ def main(argv=None) -> None:
         lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")
+    on_cpu = [e for e in doc["exports"] if e.get("cpu_hours_by_cpu")]
+    if on_cpu:
+        lines += ["", "A run's CPU-hours by the CPU it trained on, where the export records it "
+                  "(a step's cost depends on the CPU):", ""]
+        lines += [f"- {e['export']}: " + ", ".join(f"{h:.2f} on {cpu}" for cpu, h in e["cpu_hours_by_cpu"].items())
+                  for e in on_cpu]
     held = [e for e in doc["exports"] if "heldout" in e]
     if held:
         lines += ["", "Held-out tenth of the training folder (never trained on; full resolution), "

@@ -113,6 +113,31 @@ def test_train_resume_export_and_code(folder, tmp_path):
     assert (y_hat.float() - y).abs().max() <= 0.5 + 1e-3  # rounding around exact means
 
 
+def test_cpu_hours_are_kept_by_the_cpu_they_ran_on_across_a_resume(folder, tmp_path, monkeypatch):
+    """A step's cost depends on the CPU, so a run resumed on another machine keeps each
+    machine's CPU-seconds apart, and the export carries them."""
+    import aecodec.training.train as train_module
+    from aecodec.training.export import export_checkpoint
+
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "run"), steps=2, batch=2, crop=64,
+                      warmup=1, threads=1, log_every=1)
+    monkeypatch.setattr(train_module, "cpu_name", lambda: "CPU A")
+    ckpt = train(cfg, TINY)
+    first = torch.load(ckpt, weights_only=False)
+    assert first["cpu_seconds_by_cpu"] == {"CPU A": pytest.approx(first["cpu_seconds"])}
+    monkeypatch.setattr(train_module, "cpu_name", lambda: "CPU B")
+    cfg.steps = 4
+    train(cfg, TINY)
+    state = torch.load(ckpt, weights_only=False)
+    by_cpu = state["cpu_seconds_by_cpu"]
+    assert by_cpu["CPU A"] == first["cpu_seconds_by_cpu"]["CPU A"]
+    assert by_cpu["CPU B"] > 0 and set(by_cpu) == {"CPU A", "CPU B"}
+    assert sum(by_cpu.values()) == pytest.approx(state["cpu_seconds"])
+    export_checkpoint(ckpt, tmp_path / "m.safetensors")
+    sidecar = json.loads((tmp_path / "m.json").read_text())
+    assert sidecar["cpu_hours_by_cpu"] == {cpu: round(s / 3600, 3) for cpu, s in by_cpu.items()}
+
+
 def test_context_run_resumes_with_its_architecture_and_exports(folder, tmp_path):
     """A checkerboard run resumed without ``--context`` keeps its context model."""
     import dataclasses

@@ -137,6 +137,9 @@ def export_checkpoint(checkpoint: Path, out: Path, parent: Path | None = None) -
     provenance = {"steps": state["step"], "cpu_hours": round(state["cpu_seconds"] / 3600, 3),
                   "train_config": state.get("train_config", {}),
                   "model_config": state["model_config"]}
+    if "cpu_seconds_by_cpu" in state:  # this run's CPU-hours by the CPU they ran on
+        provenance["cpu_hours_by_cpu"] = {cpu: round(sec / 3600, 3)
+                                          for cpu, sec in state["cpu_seconds_by_cpu"].items()}
     provenance["total_steps"], provenance["total_cpu_hours"] = provenance["steps"], provenance["cpu_hours"]
     if parent is not None:
         up = json.loads(Path(parent).read_text())

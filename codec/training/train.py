@@ -34,6 +34,7 @@ from ..models.context import CHECKERBOARD, NO_CONTEXT
 from ..models.hyperprior import ModelConfig, VariableRateHyperprior
 from .data import CropSampler, list_images, split
 from .grow import check_blocks, grow_latents
+from .machine import cpu_name
 from .prior import fit_prior_to_tables
 from .validate import evaluate, fixed_crops
 
@@ -291,6 +292,8 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     model = VariableRateHyperprior(model_config)
     opt, aux_opt = _optimizers(model, cfg, len(state["opt"]["param_groups"]) if state else 2)
     step, cpu_seconds = 0, 0.0
+    # CPU-seconds by the CPU they ran on, before this process started (a run may be resumed elsewhere)
+    earlier_by_cpu: dict[str, float] = {}
     if state:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
@@ -298,6 +301,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
             group.setdefault("lr_mult", 1.0)
         aux_opt.load_state_dict(state["aux_opt"])
         step, cpu_seconds = state["step"], state["cpu_seconds"]
+        earlier_by_cpu = dict(state.get("cpu_seconds_by_cpu") or {"unknown": cpu_seconds})
         torch.set_rng_state(state["torch_rng"])
         sampler.set_state(state["sampler_rng"])
         if "level_rng" in state:
@@ -327,6 +331,13 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
 
     val_set = fixed_crops(Path(cfg.data), cfg.val_crops, cfg.crop) if cfg.val_crops and rank == 0 else None
 
+    this_cpu, seconds_at_start = cpu_name() or "unknown", cpu_seconds
+
+    def seconds_by_cpu() -> dict[str, float]:
+        by_cpu = dict(earlier_by_cpu)
+        by_cpu[this_cpu] = by_cpu.get(this_cpu, 0.0) + cpu_seconds - seconds_at_start
+        return by_cpu
+
     def checkpoint() -> None:
         if rank == 0 and val_set is not None:
             record = evaluate(model, val_set.to(device), weights, cfg.autocast)
@@ -337,6 +348,7 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
             _save_atomic({
                 "model": {k: v.cpu() for k, v in model.state_dict().items()}, "opt": opt.state_dict(),
                 "aux_opt": aux_opt.state_dict(), "step": step, "cpu_seconds": cpu_seconds,
+                "cpu_seconds_by_cpu": seconds_by_cpu(),
                 "torch_rng": torch.get_rng_state(), "sampler_rng": sampler.state(),
                 "level_rng": level_rng.get_state(), "noise_rng": noise_rng.get_state(),
                 "train_config": asdict(cfg), "model_config": asdict(model_config),
