@@ -1,8 +1,8 @@
 """The golden file: the format and the shipped model do not drift.
 
 Decoded latents are compared exactly (they are integers on every machine);
-decoded pixels through their PSNR against the source, within a hundredth of a
-dB, since the float synthesis may differ in the last bit between CPUs
+decoded pixels through their PSNR against the source, within a tenth of a
+dB, since the float synthesis differs slightly between CPUs
 (``tests/make_golden.py`` says why).
 """
 
@@ -16,8 +16,10 @@ import aecodec
 from make_golden import SAMPLE, latents_sha256, psnr_to_source
 
 DATA = Path(__file__).resolve().parent / "data"
-#: Decoded pixels' PSNR against the source may move this much between machines (dB).
-PSNR_TOLERANCE = 0.01
+#: Decoded pixels' PSNR against the source may move this much between machines (dB):
+#: measured 0.0004 dB from AMX to AVX-512 kernels and 0.04 dB from AMX to AVX2
+#: (``ONEDNN_MAX_CPU_ISA``), with the latents identical.
+PSNR_TOLERANCE = 0.1
 
 
 def test_reencoding_the_sample_reproduces_the_golden_file_within_float_noise(sample_path):
@@ -27,7 +29,7 @@ def test_reencoding_the_sample_reproduces_the_golden_file_within_float_noise(sam
     data = aecodec.encode(sample_path, quality=meta["quality"])
     assert aecodec.read_header(data).model_id == meta["model_id"] == aecodec.DEFAULT_MODEL_ID
     assert abs(len(data) - meta["bytes"]) <= 0.005 * meta["bytes"]
-    assert psnr_to_source(data, SAMPLE) == pytest.approx(meta["psnr_db"], abs=0.02)
+    assert psnr_to_source(data, SAMPLE) == pytest.approx(meta["psnr_db"], abs=PSNR_TOLERANCE)
 
 
 def test_decoding_the_golden_file_reproduces_its_latents_and_quality():
