@@ -52,7 +52,7 @@ COMPAT = sorted(p.stem for p in DATA.glob("golden_m*.json"))
 
 
 @pytest.mark.parametrize("name", COMPAT)
-def test_files_of_earlier_default_models_still_decode_to_their_pixels(name):
+def test_files_of_earlier_default_models_still_decode_to_their_latents_and_quality(name):
     """Earlier defaults that are still shipped: each golden file decodes with its own
     weights to the latents recorded when it was made, and to the same quality."""
     meta = json.loads((DATA / f"{name}.json").read_text())
