@@ -10,10 +10,11 @@ latents); if not, in ``tests/data/retired/`` as a refusal case.
 What a golden record pins, and why: the decoded latents ŷ are exact integers on
 every machine (integer hyper-synthesis and context), so their hash is compared
 exactly. The synthesis ``g_s`` runs in float, and the float kernels differ
-between CPUs (AVX2, AVX-512, AMX), so decoded pixels differ slightly
-from machine to machine (53 dB apart at worst here); the record holds their PSNR against the
-source instead, compared within a tenth of a dB (AVX2 kernels decode 0.04 dB
-from AMX ones, AVX-512 ones 0.0004 dB). The encoder is float too,
+between CPUs (AVX2, AVX-512, AMX) and runs in bf16 only where the CPU has it,
+so decoded pixels differ slightly from machine to machine (53 dB apart at worst
+here); the record holds their PSNR against the source instead, compared within
+a tenth of a dB (fp32 transforms, as on an AVX2 machine, decode 0.012 dB from
+bf16 ones on AMX; AVX-512 kernels 0.0004 dB). The encoder is float too,
 so re-encoding reproduces the file's bytes only on the machine that made it.
 """
 

@@ -35,3 +35,16 @@ def test_a_file_decodes_alike_in_bf16_and_fp32(sample_path):
     finally:
         model.precision = shipped
     assert psnr(bf16, fp32) >= 50
+
+
+@pytest.mark.parametrize("isa, capped", [("AVX2", True), ("avx512_core", True), ("SSE41", True),
+                                         ("DEFAULT", False), ("AVX512_CORE_AMX", False)])
+def test_an_instruction_set_cap_below_bf16_runs_fp32(monkeypatch, isa, capped):
+    """Under ``ONEDNN_MAX_CPU_ISA=AVX2`` bf16 would be emulated, as on an AVX2-only machine."""
+    monkeypatch.setenv(PRECISION_ENV, "auto")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    uncapped = transform_precision("cpu")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", isa)
+    assert transform_precision("cpu") == ("fp32" if capped else uncapped)
+    monkeypatch.setenv(PRECISION_ENV, "bf16")
+    assert transform_precision("cpu") == "bf16"  # an explicit choice still wins

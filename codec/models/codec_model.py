@@ -48,6 +48,10 @@ PRECISION_ENV = "AECODEC_TRANSFORMS"
 def transform_precision(device: torch.device | str) -> str:
     """``"bf16"`` where ``device`` computes bfloat16 natively, else ``"fp32"``.
 
+    On the CPU, "natively" means the CPU has AVX512-BF16 or AMX and oneDNN is not
+    capped below them by ``ONEDNN_MAX_CPU_ISA`` (``AVX2`` there runs the transforms
+    in fp32, as a machine without bf16 would).
+
     ``AECODEC_TRANSFORMS=fp32`` (or ``bf16``) in the environment overrides the choice;
     it is read when a model is first loaded in the process.
     """
@@ -60,7 +64,17 @@ def transform_precision(device: torch.device | str) -> str:
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp32"
     native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    if _ISA_ENV in os.environ and os.environ[_ISA_ENV].strip().upper() not in _BF16_ISAS:
+        native = False  # oneDNN capped below bf16 (as on an AVX2 machine): it would emulate it
     return "bf16" if native else "fp32"  # elsewhere bf16 is emulated, slower than fp32
+
+
+#: oneDNN's instruction-set cap, and the caps under which it computes bfloat16 natively.
+_ISA_ENV = "ONEDNN_MAX_CPU_ISA"
+_BF16_ISAS = frozenset({
+    "ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX",
+    "AVX512_CORE_AMX_FP16", "AVX10_1_512", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16",
+})
 
 
 @dataclass
