@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 23
+DEFAULT_MODEL_ID = 24
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -354,5 +354,15 @@ register(ModelEntry(
     filename="aec_m23.safetensors",
     sha256="1f9338704a7514c652c8c0ae9b8e96bb2b7e665582e87f65cd4a15195b9999fd",
     description=_trained_further(22, 3800, "each level's loss weighted ∝ λ^0.4 (towards high rates)"),
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=24,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-f",
+    filename="aec_m24.safetensors",
+    sha256="7c742b2b3e8da616dbe9a18ef29240071f10e9200c5a239f938b9fd027a76a70",
+    description=_trained_further(23, 6500, "each level's loss weighted ∝ λ^0.5 (towards high rates)"),
     tile_margin=128,
 ))
