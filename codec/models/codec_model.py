@@ -43,6 +43,12 @@ from .fixed_point import ACT_BITS, FixedLayer, run_fixed, run_float
 
 #: Environment variable that forces the transforms' precision: ``fp32``, ``bf16`` or ``auto``.
 PRECISION_ENV = "AECODEC_TRANSFORMS"
+#: oneDNN's instruction-set cap, and the caps under which it computes bfloat16 natively.
+_ISA_ENV = "ONEDNN_MAX_CPU_ISA"
+_BF16_ISAS = frozenset({
+    "ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX",
+    "AVX512_CORE_AMX_FP16", "AVX10_1_512", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16",
+})
 
 
 def transform_precision(device: torch.device | str) -> str:
@@ -64,17 +70,9 @@ def transform_precision(device: torch.device | str) -> str:
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp32"
     native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-    if _ISA_ENV in os.environ and os.environ[_ISA_ENV].strip().upper() not in _BF16_ISAS:
+    if os.environ.get(_ISA_ENV, "DEFAULT").strip().upper() not in _BF16_ISAS:
         native = False  # oneDNN capped below bf16 (as on an AVX2 machine): it would emulate it
     return "bf16" if native else "fp32"  # elsewhere bf16 is emulated, slower than fp32
-
-
-#: oneDNN's instruction-set cap, and the caps under which it computes bfloat16 natively.
-_ISA_ENV = "ONEDNN_MAX_CPU_ISA"
-_BF16_ISAS = frozenset({
-    "ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX",
-    "AVX512_CORE_AMX_FP16", "AVX10_1_512", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16",
-})
 
 
 @dataclass
