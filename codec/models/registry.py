@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 24
+DEFAULT_MODEL_ID = 25
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -364,5 +364,15 @@ register(ModelEntry(
     filename="aec_m24.safetensors",
     sha256="7c742b2b3e8da616dbe9a18ef29240071f10e9200c5a239f938b9fd027a76a70",
     description=_trained_further(23, 6500, "each level's loss weighted ∝ λ^0.5 (towards high rates)"),
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=25,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-g",
+    filename="aec_m25.safetensors",
+    sha256="6b166db01eabb147467e1e37cac14d568ba17c4fd0098a5bef5a5d6203bb0618",
+    description=_trained_further(24, 10000, "each level's loss weighted ∝ λ^0.6 (towards high rates)"),
     tile_margin=128,
 ))
