@@ -102,6 +102,13 @@ def _trend_lines(held: list[dict]) -> list[str]:
     return ["", line]
 
 
+def _bd_of(table: dict, curve: str) -> dict:
+    """BD-rate (%) of ``curve`` against every other codec in a ``benchmarks.rd`` PSNR table."""
+    if curve not in table:
+        raise SystemExit(f"no curve {curve!r} in the results; measured: {', '.join(table)}")
+    return {k: (table[k].get(curve) or {}).get("percent") for k in table if k != curve}
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--run", type=Path, required=True)
@@ -111,6 +118,9 @@ def main(argv=None) -> None:
                    "not record it (exports before version 0.21)")
     p.add_argument("--heldout", action="store_true",
                    help="also record the held-out-tenth BD-rates (benchmarks/results/heldout/results.json)")
+    p.add_argument("--curve", default="aecodec",
+                   help="the measured curve that is this export: 'aecodec' (the default model) or, "
+                   "for an export measured beside it, its name in the results, e.g. 'aecodec (model 26)'")
     a = p.parse_args(argv)
     log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
     # A run resumed after a kill logs again the steps after its last checkpoint: keep the later record.
@@ -133,16 +143,14 @@ def main(argv=None) -> None:
              "rd_commit": rd["provenance"]["git_commit"],
              "cpu_hours_by_cpu": export.get("cpu_hours_by_cpu")
              or ({a.cpu: export["cpu_hours"]} if a.cpu else None),
-             "kodak_bd_rate_psnr": {k: (bd[k].get("aecodec") or {}).get("percent")
-                                    for k in bd if k != "aecodec"}}
+             "kodak_bd_rate_psnr": _bd_of(bd, a.curve)}
     if a.heldout:
         held = json.loads((RESULTS / "heldout" / "results.json").read_text())
         hb = held["bd_rate"]["psnr"]
         entry["heldout"] = {"images": held["images"], "data": held["data_name"],
                             "metadata": held.get("metadata", "coded"),
                             "command": held["command"], "rd_commit": held["provenance"]["git_commit"],
-                            "bd_rate_psnr": {k: (hb[k].get("aecodec") or {}).get("percent")
-                                             for k in hb if k != "aecodec"}}
+                            "bd_rate_psnr": _bd_of(hb, a.curve)}
     path = RESULTS / "training.json"
     doc = json.loads(path.read_text()) if path.exists() else {"exports": []}
     doc["exports"] = [e for e in doc["exports"] if e["sha256"] != entry["sha256"]] + [entry]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.training_report import _trend_lines, trend
+from benchmarks.training_report import _bd_of, _trend_lines, trend
 
 
 def test_trend_fits_a_line_and_projects_where_it_crosses_zero():
@@ -38,3 +38,14 @@ def test_trend_lines_skip_exports_measured_with_metadata():
     assert "-0.500 points per CPU-hour" in text
     # 11 % at -0.5 per hour: 22 CPU-hours, 11 exports of 2 CPU-hours each.
     assert "**22 CPU-hours**" in text and "about 11 more exports at the 2.0 CPU-hours" in text
+
+
+def test_an_export_measured_beside_the_default_reads_its_own_curve():
+    # benchmarks.rd's table: table[anchor][test] is test's BD-rate against anchor.
+    table = {"aecodec": {"AVIF": {"percent": 3.1}, "aecodec (model 26)": {"percent": 0.4}},
+             "aecodec (model 26)": {"AVIF": {"percent": 2.7}, "aecodec": {"percent": -0.4}},
+             "AVIF": {"aecodec": {"percent": -3.0}, "aecodec (model 26)": {"percent": -2.6}}}
+    assert _bd_of(table, "aecodec") == {"aecodec (model 26)": -0.4, "AVIF": -3.0}
+    assert _bd_of(table, "aecodec (model 26)") == {"aecodec": 0.4, "AVIF": -2.6}
+    with pytest.raises(SystemExit, match="no curve 'aecodec \\(model 9\\)'"):
+        _bd_of(table, "aecodec (model 9)")

@@ -41,7 +41,7 @@ MODELS: dict[int, ModelEntry] = {}
 RETIRED_IDS: dict[int, str] = {1: "0.1"}
 
 #: The model ``encode`` uses unless told otherwise.
-DEFAULT_MODEL_ID = 25
+DEFAULT_MODEL_ID = 27
 
 #: The model ``encode(denoise=True)`` uses (``None``: this version ships none).
 DENOISE_MODEL_ID: int | None = 3
@@ -374,5 +374,25 @@ register(ModelEntry(
     filename="aec_m25.safetensors",
     sha256="6b166db01eabb147467e1e37cac14d568ba17c4fd0098a5bef5a5d6203bb0618",
     description=_trained_further(24, 10000, "each level's loss weighted ∝ λ^0.6 (towards high rates)"),
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=26,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-h",
+    filename="aec_m26.safetensors",
+    sha256="e91258b09d18e33a2bd52096d41696278b5d22df468d3cb68e43f50a8c1b30da",
+    description=_trained_further(25, 8000, "each level's loss weighted ∝ λ^0.6 (towards high rates)"),
+    tile_margin=128,
+))
+
+
+register(ModelEntry(
+    id=27,
+    name="hp-mean-scale-vr-128-256-checkerboard-4groups-res3-ga3-h",
+    filename="aec_m27.safetensors",
+    sha256="a8d3481f76e7aab4791af5553e27c58009d260f9cda75c0fd602baedb0fcad6b",
+    description=_trained_further(26, 9000, "each level's loss weighted ∝ λ^0.7 (towards high rates)"),
     tile_margin=128,
 ))
