@@ -102,6 +102,35 @@ def _trend_lines(held: list[dict]) -> list[str]:
     return ["", line]
 
 
+def recipe_cell(e: dict) -> str:
+    """The trajectory table's description of how an export was trained."""
+    r = e.get("recipe") or {}
+    averaged = e.get("averaged")
+    if averaged:  # the mean of sibling runs' weights (aecodec.training.average)
+        recipe = f"mean of {len(averaged)} runs' weights, {r.get('batch')} × {r.get('crop')}², {r.get('lr')}: "
+        recipe += "; ".join(f"{run.get('steps')} steps, seed {run.get('seed')}"
+                            + (f", level loss ∝ λ^{-run['level_weight_power']:g}"
+                               if run.get("level_weight_power") else "") for run in averaged)
+    else:
+        recipe = f"{r.get('steps')} × {r.get('batch')} × {r.get('crop')}², {r.get('lr')}" if r else "—"
+    if e.get("context", "none") != "none":
+        recipe += f", {e['context']} context"
+    if e.get("channel_groups", 1) > 1:
+        recipe += f", {e['channel_groups']} channel groups"
+    if e.get("residual_blocks"):
+        recipe += f", {e['residual_blocks']} residual blocks per stage"
+    if e.get("analysis_blocks"):
+        recipe += (" + " if e.get("residual_blocks") else ", residual blocks: ")
+        recipe += f"{e['analysis_blocks']} at g_a's 1/2 size"
+    if e.get("level_weight_power") and not averaged:
+        recipe += f", level loss ∝ λ^{-e['level_weight_power']:g}"
+    if e.get("min_scale", 0.5) == 1:
+        recipe += ", crops at the photos' own resolution"
+    elif e.get("min_scale", 0.5) != 0.5:
+        recipe += f", crops downscaled {e['min_scale']:g}–1×"
+    return recipe
+
+
 def _bd_of(table: dict, curve: str) -> dict:
     """BD-rate (%) of ``curve`` against every other codec in a ``benchmarks.rd`` PSNR table."""
     if curve not in table:
@@ -140,6 +169,9 @@ def main(argv=None) -> None:
              "analysis_blocks": export.get("model_config", {}).get("analysis_blocks", 0),
              "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
              "min_scale": export.get("train_config", {}).get("min_scale", 0.5),
+             **({"averaged": [{k: run.get(k) for k in ("steps", "seed", "level_weight_power")}
+                              for run in export["train_config"]["averaged"]]}
+                if "averaged" in export.get("train_config", {}) else {}),
              "rd_commit": rd["provenance"]["git_commit"],
              "cpu_hours_by_cpu": export.get("cpu_hours_by_cpu")
              or ({a.cpu: export["cpu_hours"]} if a.cpu else None),
@@ -172,24 +204,7 @@ def main(argv=None) -> None:
         return "no overlap" if v is None else "—" if v == "" else f"{v:+.1f} %"
     for e in doc["exports"]:
         b = e["kodak_bd_rate_psnr"]
-        r = e.get("recipe") or {}
-        recipe = f"{r.get('steps')} × {r.get('batch')} × {r.get('crop')}², {r.get('lr')}" if r else "—"
-        if e.get("context", "none") != "none":
-            recipe += f", {e['context']} context"
-        if e.get("channel_groups", 1) > 1:
-            recipe += f", {e['channel_groups']} channel groups"
-        if e.get("residual_blocks"):
-            recipe += f", {e['residual_blocks']} residual blocks per stage"
-        if e.get("analysis_blocks"):
-            recipe += (" + " if e.get("residual_blocks") else ", residual blocks: ")
-            recipe += f"{e['analysis_blocks']} at g_a's 1/2 size"
-        if e.get("level_weight_power"):
-            recipe += f", level loss ∝ λ^{-e['level_weight_power']:g}"
-        if e.get("min_scale", 0.5) == 1:
-            recipe += ", crops at the photos' own resolution"
-        elif e.get("min_scale", 0.5) != 0.5:
-            recipe += f", crops downscaled {e['min_scale']:g}–1×"
-        lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe} | {e['steps']} | "
+        lines.append(f"| {e['export']} | {e.get('parent') or 'scratch'} | {recipe_cell(e)} | {e['steps']} | "
                      f"{e['cpu_hours']:.2f} | {cell(b.get('JPEG'))} | "
                      f"{cell(b.get('WebP'))} | {cell(b.get('AVIF'))} | {cell(b.get('VTM (published)'))} |")
     on_cpu = [e for e in doc["exports"] if e.get("cpu_hours_by_cpu")]
