@@ -107,10 +107,11 @@ def recipe_cell(e: dict) -> str:
     r = e.get("recipe") or {}
     averaged = e.get("averaged")
     if averaged:  # the mean of sibling runs' weights (aecodec.training.average)
-        recipe = f"mean of {len(averaged)} runs' weights, {r.get('batch')} × {r.get('crop')}², {r.get('lr')}: "
-        recipe += "; ".join(f"{run.get('steps')} steps, seed {run.get('seed')}"
-                            + (f", level loss ∝ λ^{-run['level_weight_power']:g}"
-                               if run.get("level_weight_power") else "") for run in averaged)
+        recipe = f"mean of {len(averaged)} runs' weights: " + "; ".join(
+            f"{run.get('steps')} × {run.get('batch')} × {run.get('crop')}², {run.get('lr')}, "
+            f"seed {run.get('seed')}"
+            + (f", level loss ∝ λ^{-run['level_weight_power']:g}" if run.get("level_weight_power") else "")
+            for run in averaged)
     else:
         recipe = f"{r.get('steps')} × {r.get('batch')} × {r.get('crop')}², {r.get('lr')}" if r else "—"
     if e.get("context", "none") != "none":
@@ -140,7 +141,9 @@ def _bd_of(table: dict, curve: str) -> dict:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--run", type=Path,
+                   help="the run's folder, to record its training curve (log.jsonl); none for an "
+                   "average of runs (aecodec.training.average), which has no curve of its own")
     p.add_argument("--export", type=Path, required=True, help="the export's JSON sidecar")
     p.add_argument("--every", type=int, default=500, help="sample the curve every N steps")
     p.add_argument("--cpu", help="the CPU the run trained on, for an export whose sidecar does "
@@ -151,10 +154,12 @@ def main(argv=None) -> None:
                    help="the measured curve that is this export: 'aecodec' (the default model) or, "
                    "for an export measured beside it, its name in the results, e.g. 'aecodec (model 26)'")
     a = p.parse_args(argv)
-    log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
-    # A run resumed after a kill logs again the steps after its last checkpoint: keep the later record.
-    by_step = {r["step"]: r for r in log}
-    curve = [by_step[s] for s in sorted(by_step) if s % a.every == 0]
+    curve = None
+    if a.run is not None:
+        log = [json.loads(l) for l in (a.run / "log.jsonl").read_text().splitlines() if l.strip()]
+        # A run resumed after a kill logs again the steps after its last checkpoint: keep the later record.
+        by_step = {r["step"]: r for r in log}
+        curve = [by_step[s] for s in sorted(by_step) if s % a.every == 0]
     export = json.loads(a.export.read_text())
     rd = json.loads((RESULTS / "kodak" / "results.json").read_text())
     bd = rd["bd_rate"]["psnr"]
@@ -169,7 +174,7 @@ def main(argv=None) -> None:
              "analysis_blocks": export.get("model_config", {}).get("analysis_blocks", 0),
              "level_weight_power": export.get("train_config", {}).get("level_weight_power", 0.0),
              "min_scale": export.get("train_config", {}).get("min_scale", 0.5),
-             **({"averaged": [{k: run.get(k) for k in ("steps", "seed", "level_weight_power")}
+             **({"averaged": [{k: v for k, v in run.items() if k not in ("out", "init")}
                               for run in export["train_config"]["averaged"]]}
                 if "averaged" in export.get("train_config", {}) else {}),
              "rd_commit": rd["provenance"]["git_commit"],
@@ -186,7 +191,8 @@ def main(argv=None) -> None:
     path = RESULTS / "training.json"
     doc = json.loads(path.read_text()) if path.exists() else {"exports": []}
     doc["exports"] = [e for e in doc["exports"] if e["sha256"] != entry["sha256"]] + [entry]
-    doc.setdefault("curves", {})[a.export.stem] = curve
+    if curve is not None:
+        doc.setdefault("curves", {})[a.export.stem] = curve
     doc.pop("curve", None)
     doc["command"] = "python -m benchmarks.training_report " + shlex.join(
         sys.argv[1:] if argv is None else argv)
@@ -228,7 +234,7 @@ def main(argv=None) -> None:
             lines += ["", "†: measured before `benchmarks.rd` dropped the photos' metadata, so aecodec "
                       "was charged for the ICC profiles and EXIF it stores (AVIF for the profiles) and "
                       "JPEG and WebP for neither; 6 of the 30 photos carry them."]
-    for name, run_curve in doc["curves"].items():
+    for name, run_curve in doc.get("curves", {}).items():
         lines += ["", f"## Training curve of {name}'s run (running averages on training crops, per "
                   "rate level; step and CPU-hours of that run)", "",
                   "| step | CPU-hours | steps/s | " + " | ".join(f"bpp{i} / PSNR{i}" for i in range(6)) + " |",

@@ -38,6 +38,8 @@ def test_average_is_the_mean_with_the_runs_costs_summed(siblings, tmp_path):
     assert torch.allclose(soup["model"][name], (a["model"][name] + b["model"][name]) / 2, atol=1e-7)
     ints = [k for k, v in a["model"].items() if not v.is_floating_point()]
     assert ints and all(torch.equal(soup["model"][k], a["model"][k]) for k in ints)
+    b["model"][ints[0]] = b["model"][ints[0]] + 1  # entropy tables are the first's, never a mean
+    assert torch.equal(average_states([a, b])["model"][ints[0]], a["model"][ints[0]])
     assert soup["step"] == 4 and soup["cpu_seconds"] == pytest.approx(a["cpu_seconds"] + b["cpu_seconds"])
     assert sum(soup["cpu_seconds_by_cpu"].values()) == pytest.approx(soup["cpu_seconds"])
     assert [r["seed"] for r in soup["train_config"]["averaged"]] == [3, 4]
@@ -55,7 +57,7 @@ def test_an_average_is_trained_on_with_init_not_resumed(siblings, tmp_path, fold
     average_checkpoints(siblings, out)
     cfg = TrainConfig(data=str(folder), out=str(out.parent), steps=3, batch=2, crop=64, warmup=1,
                       threads=1, log_every=1)
-    with pytest.raises(ValueError, match="--init"):
+    with pytest.raises(ValueError, match="an average of runs.*--init"):
         train(cfg, TINY)
     cfg = dataclasses.replace(cfg, out=str(tmp_path / "on"), init=str(out), steps=1)
     assert torch.load(train(cfg, TINY), weights_only=False)["step"] == 1
@@ -71,3 +73,18 @@ def test_runs_from_other_weights_or_architectures_are_refused(siblings):
     wider = {**b, "model_config": {**b["model_config"], "m": 16}}
     with pytest.raises(ValueError, match="architectures differ"):
         average_states([a, wider])
+    fewer = {**b, "model": {k: v for k, v in b["model"].items() if k != "g_a.0.bias"}}
+    with pytest.raises(ValueError, match="different tensors, e.g. g_a.0.bias"):
+        average_states([a, fewer])
+    scratch = [{**s, "train_config": {**s["train_config"], "init": None}} for s in (a, b)]
+    with pytest.raises(ValueError, match="from scratch"):
+        average_states(scratch)
+    with pytest.raises(ValueError, match="itself an average"):
+        average_states([a, average_states([a, b])])
+
+
+def test_a_file_that_is_not_a_checkpoint_is_named(siblings, tmp_path):
+    export = tmp_path / "m.safetensors"
+    export.write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="m.safetensors is not a training checkpoint"):
+        average_checkpoints([siblings[0], export], tmp_path / "out.pt")

@@ -58,9 +58,12 @@ def test_recipe_of_an_average_names_each_run_not_the_first_runs_weighting():
               "level_weight_power": -0.7, "min_scale": 1.0}
     assert recipe_cell(single) == ("9500 × 4 × 256², 0.0001, checkerboard context, level loss ∝ λ^0.7, "
                                    "crops at the photos' own resolution")
-    soup = {**single, "recipe": {**single["recipe"], "steps": 19000},
-            "averaged": [{"steps": 9500, "seed": 29, "level_weight_power": -0.8},
-                         {"steps": 9500, "seed": 30, "level_weight_power": -0.7}]}
-    assert recipe_cell(soup) == ("mean of 2 runs' weights, 4 × 256², 0.0001: 9500 steps, seed 29, "
-                                 "level loss ∝ λ^0.8; 9500 steps, seed 30, level loss ∝ λ^0.7, "
-                                 "checkerboard context, crops at the photos' own resolution")
+    soup = {**single, "recipe": {**single["recipe"], "steps": 18000},
+            "averaged": [{"steps": 9500, "batch": 4, "crop": 256, "lr": 0.0001, "seed": 29,
+                          "level_weight_power": -0.8},
+                         {"steps": 8500, "batch": 4, "crop": 256, "lr": 0.0001, "seed": 30,
+                          "level_weight_power": -0.7}]}
+    assert recipe_cell(soup) == ("mean of 2 runs' weights: 9500 × 4 × 256², 0.0001, seed 29, "
+                                 "level loss ∝ λ^0.8; 8500 × 4 × 256², 0.0001, seed 30, "
+                                 "level loss ∝ λ^0.7, checkerboard context, crops at the photos' "
+                                 "own resolution")

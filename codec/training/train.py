@@ -284,9 +284,10 @@ def train(cfg: TrainConfig, model_config: ModelConfig = ModelConfig()) -> Path:
     noise_rng = torch.Generator().manual_seed(cfg.seed + 2)
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
     if state and "opt" not in state:
-        raise ValueError(f"{ckpt_path} has no optimizer state (an average of runs, "
-                         f"aecodec.training.average): train on it in a new run folder "
-                         f"with --init {ckpt_path}")
+        what = ("an average of runs (aecodec.training.average)"
+                if "averaged" in state.get("train_config", {}) else "no optimizer state")
+        raise ValueError(f"{ckpt_path} cannot be resumed ({what}): train on it in a new run "
+                         f"folder with --init {ckpt_path}")
     if state and "model_config" in state:  # a resumed run keeps its architecture
         saved = _saved_config(state["model_config"])
         if saved != model_config and rank == 0:
