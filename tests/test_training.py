@@ -52,6 +52,38 @@ def test_decay_from_must_be_a_fraction(capsys):
     assert "1.5 is not between 0 and 1" in capsys.readouterr().err
 
 
+
+def test_autocast_auto_follows_the_transforms_precision_test(monkeypatch):
+    """bf16 only where the CPU computes it natively: emulated, a step took 8.5× as long."""
+    from aecodec.models import codec_model
+    from aecodec.training.train import resolve_autocast
+
+    assert resolve_autocast("on") is True and resolve_autocast("off") is False
+    for forced, expected in (("fp32", False), ("bf16", True)):
+        monkeypatch.setenv(codec_model.PRECISION_ENV, forced)
+        assert resolve_autocast("auto") is expected
+    monkeypatch.delenv(codec_model.PRECISION_ENV)
+    assert resolve_autocast("auto") is (codec_model.transform_precision("cpu") == "bf16")
+    with pytest.raises(ValueError, match="--autocast must be one of auto, on, off"):
+        resolve_autocast("bf16")
+
+
+@pytest.mark.parametrize("args, expected", [([], "auto"), (["--autocast", "on"], True),
+                                            (["--autocast", "off"], False), (["--no-autocast"], False)])
+def test_train_command_resolves_autocast_before_training(monkeypatch, capsys, args, expected):
+    from aecodec.models import codec_model
+    from aecodec.training import train as train_module
+
+    monkeypatch.setenv(codec_model.PRECISION_ENV, "fp32")  # as on a CPU without native bf16
+    seen = []
+    monkeypatch.setattr(train_module, "train", lambda cfg, model_config: seen.append(cfg))
+    train_module.main(["--data", ".", *args])
+    assert seen[0].autocast is (False if expected == "auto" else expected)
+    out = capsys.readouterr().out
+    assert ("fp32" if seen[0].autocast is False else "bf16 autocast") in out
+    if expected == "auto":
+        assert "no native bfloat16; --autocast on forces it" in out
+
 def _crop_positions(photo, patch) -> list:
     """Where ``patch`` (or its mirror image) sits in ``photo``, pixel for pixel."""
 
@@ -475,6 +507,7 @@ def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
     from benchmarks.train_step import run
 
     res = run([0, 1], repeats=1, batch=1, crop=64, threads=1)
+    assert res["isa"] == torch.backends.cpu.get_cpu_capability() and "cpu" in res
     plain, one = res["rows"]
     assert plain["ratio"] == 1.0 and one["ratio"] > 0
     n, mid = 128, 64  # a block: 1×1 to n/2, 3×3, 1×1 back; 2 stages × (g_a, g_s)
@@ -483,6 +516,9 @@ def test_train_step_benchmark_times_each_block_count_against_the_plain_model():
     small, large = run([0], repeats=1, batch=1, crop=64, threads=1, latent_channels=(192, 320))["rows"]
     assert (small["latent_channels"], large["latent_channels"]) == (192, 320)
     assert small["parameters"] == plain["parameters"] and large["parameters"] > small["parameters"]
+    bf16, fp32 = run([0], repeats=1, batch=1, crop=64, threads=1, autocast=("on", "off"))["rows"]
+    assert (bf16["autocast"], bf16["bf16"], fp32["autocast"], fp32["bf16"]) == ("on", True, "off", False)
+    assert fp32["parameters"] == bf16["parameters"] == plain["parameters"] and fp32["ratio"] > 0
     _, half = run([0], repeats=1, batch=1, crop=64, threads=1, analysis_blocks=(0, 2))["rows"]
     assert (half["residual_blocks"], half["analysis_blocks"]) == (0, 2)
     assert half["parameters"] - plain["parameters"] == 2 * per_block  # g_a only, one stage

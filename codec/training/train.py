@@ -3,7 +3,8 @@
 Recipe (DESIGN §6): random crops with antialiased downscale, λ drawn per sample
 from the model's rate levels, loss ``λ·255²·MSE + bpp``, Adam with warm-up and a
 cosine decay over the last fifth of the run, gradient clipping, bf16 autocast
-and channels_last for the transforms (likelihoods and losses stay fp32).
+(where the CPU computes bfloat16 natively: :func:`resolve_autocast`) and
+channels_last for the transforms (likelihoods and losses stay fp32).
 
 The loop is resumable at any moment: a checkpoint (model, optimizers, step,
 RNG states, CPU-seconds) is written atomically every ``checkpoint_minutes``
@@ -64,6 +65,32 @@ class TrainConfig:
     level_weight_power: float = 0.0  # level l's loss is weighted ∝ λ_l^-p (0: alike; < 0: high rates more)
     val_crops: int = 0  # fixed crops coded at every checkpoint into val.jsonl (0: none; validate.py)
     min_scale: float = 0.5  # crops are downscaled by a factor drawn from U(min_scale, 1)
+
+
+#: ``aecodec train --autocast`` choices (``auto``: :func:`resolve_autocast` decides).
+AUTOCAST_CHOICES = ("auto", "on", "off")
+
+
+def resolve_autocast(choice: str, device: str = "cpu") -> bool:
+    """Whether a run with ``--autocast choice`` trains the transforms under bf16 autocast.
+
+    ``on`` and ``off`` say so; ``auto`` asks the test the codec's own transforms
+    use (:func:`~aecodec.models.codec_model.transform_precision`, which also
+    reads ``AECODEC_TRANSFORMS``): bf16 where ``device`` computes it natively
+    (a CPU with AVX512-BF16 or AMX), fp32 elsewhere. On a CPU without them
+    bf16 is emulated: a step of the shipped architecture took 8.5× as long as
+    in fp32 on an AVX2 EPYC (``python -m benchmarks.train_step --autocast on off``).
+
+    >>> resolve_autocast("off")
+    False
+    """
+    if choice not in AUTOCAST_CHOICES:
+        raise ValueError(f"--autocast must be one of {', '.join(AUTOCAST_CHOICES)}, got {choice!r}")
+    if choice != "auto":
+        return choice == "on"
+    from ..models.codec_model import transform_precision
+
+    return transform_precision(device) == "bf16"
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -463,7 +490,12 @@ def main(argv: list[str] | None = None) -> None:
                                      "1: the photos' own resolution)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--init", default=None, help="start from a checkpoint or shipped .safetensors")
-    p.add_argument("--no-autocast", dest="autocast", action="store_false")
+    p.add_argument("--autocast", choices=AUTOCAST_CHOICES, default="auto",
+                   help="bf16 autocast for the transforms (auto: where the device computes "
+                        "bfloat16 natively, e.g. a CPU with AVX512-BF16 or AMX; elsewhere it is "
+                        "emulated and slower than fp32)")
+    p.add_argument("--no-autocast", dest="autocast", action="store_const", const="off",
+                   help="same as --autocast off")
     p.add_argument("--transform-channels", dest="n", type=int, default=ModelConfig.n, help="N")
     p.add_argument("--latent-channels", dest="m", type=int, default=ModelConfig.m,
                    help="M; with --init from weights with fewer, grows them (aecodec.training.grow)")
@@ -479,6 +511,11 @@ def main(argv: list[str] | None = None) -> None:
                    help="H more residual blocks in g_a only, at its 1/2-size stage: encoder "
                         "capacity the decoder does not run (new blocks start as the identity)")
     a = vars(p.parse_args(argv))
+    choice, a["autocast"] = a["autocast"], resolve_autocast(a["autocast"], a["device"])
+    if os.environ.get("RANK", "0") == "0":
+        why = " (auto: native bfloat16)" if choice == "auto" and a["autocast"] else (
+            " (auto: this device has no native bfloat16; --autocast on forces it)" if choice == "auto" else "")
+        print(f"transforms train in {'bf16 autocast' if a['autocast'] else 'fp32'}{why}", flush=True)
     model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"),
                                channel_groups=a.pop("channel_groups"),
                                residual_blocks=a.pop("residual_blocks"),
