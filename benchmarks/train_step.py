@@ -114,11 +114,13 @@ def _on_cpu(res: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from aecodec.training.train import AUTOCAST_CHOICES
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--blocks", type=int, nargs="+", default=[0, 1, 2, 3])
     p.add_argument("--latent-channels", type=int, nargs="+", default=[192, 320])
     p.add_argument("--analysis-blocks", type=int, nargs="+", default=[0])
-    p.add_argument("--autocast", nargs="+", default=["auto"], choices=["auto", "on", "off"],
+    p.add_argument("--autocast", nargs="+", default=["auto"], choices=AUTOCAST_CHOICES,
                    help="bf16 autocast for the transforms, as aecodec train --autocast")
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--threads", type=int, default=2)

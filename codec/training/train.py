@@ -513,8 +513,8 @@ def main(argv: list[str] | None = None) -> None:
     a = vars(p.parse_args(argv))
     choice, a["autocast"] = a["autocast"], resolve_autocast(a["autocast"], a["device"])
     if os.environ.get("RANK", "0") == "0":
-        why = " (auto: native bfloat16)" if choice == "auto" and a["autocast"] else (
-            " (auto: this device has no native bfloat16; --autocast on forces it)" if choice == "auto" else "")
+        why = ("" if choice != "auto" else " (auto: native bfloat16)" if a["autocast"]
+               else " (auto: this device has no native bfloat16; --autocast on forces it)")
         print(f"transforms train in {'bf16 autocast' if a['autocast'] else 'fp32'}{why}", flush=True)
     model_config = ModelConfig(n=a.pop("n"), m=a.pop("m"), context=a.pop("context"),
                                channel_groups=a.pop("channel_groups"),
