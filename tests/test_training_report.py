@@ -34,7 +34,7 @@ def _export(hours, avif, metadata="dropped"):
 def test_trend_lines_skip_exports_measured_with_metadata():
     held = [_export(5.0, 40.0, metadata="coded"), _export(10.0, 12.0), _export(12.0, 11.0)]
     text = "".join(_trend_lines(held))
-    assert "over the 2 exports" in text
+    assert "over the 2 trained exports" in text
     assert "-0.500 points per CPU-hour" in text
     # 11 % at -0.5 per hour: 22 CPU-hours, 11 exports of 2 CPU-hours each.
     assert "**22 CPU-hours**" in text and "about 11 more exports at the 2.0 CPU-hours" in text
@@ -67,3 +67,17 @@ def test_recipe_of_an_average_names_each_run_not_the_first_runs_weighting():
                                  "level loss ∝ λ^0.8; 8500 × 4 × 256², 0.0001, seed 30, "
                                  "level loss ∝ λ^0.7, checkerboard context, crops at the photos' "
                                  "own resolution")
+
+
+def test_a_table_refit_is_left_out_of_the_fit_and_the_distance_counts_from_it():
+    from benchmarks.training_report import recipe_cell
+
+    refit = {**_export(12.1, 10.0), "export": "aec_m9", "parent": "aec_m8",
+             "y_tables": {"photos": 265, "rows": 128}}
+    text = "".join(_trend_lines([_export(10.0, 12.0), _export(12.0, 11.0), refit]))
+    assert "over the 2 trained exports" in text and "-0.500 points per CPU-hour" in text
+    # 10 % at -0.5 per hour from the refit: 20 CPU-hours (the fitted line alone would say 22).
+    assert "from aec_m9 at +10.00 %" in text and "**20 CPU-hours**" in text
+    assert recipe_cell({**refit, "context": "checkerboard"}) == (
+        "no training: aec_m8's weights, y CDF tables refitted to its symbols on 265 training photos "
+        "(128 rows), checkerboard context")
