@@ -45,6 +45,13 @@ def open_rgb(path: Path, crop: int) -> Image.Image:
     return im
 
 
+def centre_crop(path: Path, crop: int) -> np.ndarray:
+    """The ``crop``-px centre square of the image at ``path`` (uint8 ``[crop, crop, 3]``)."""
+    im = open_rgb(path, crop)
+    left, top = (im.width - crop) // 2, (im.height - crop) // 2
+    return np.asarray(im.crop((left, top, left + crop, top + crop)))
+
+
 class CropSampler:
     """Random crops with antialiased random downscale (``min_scale``–1.0) and flips.
 

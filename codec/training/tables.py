@@ -40,7 +40,7 @@ from ..entropy import CdfTables, gaussian_tables
 from ..models.fixed_point import ACT_BITS
 from ..models.hyperprior import SCALE_MIN
 from ..models.loader import model_from_bytes
-from .data import list_images, open_rgb, split
+from .data import centre_crop, list_images, split
 
 #: Qualities whose symbols are counted (evenly across the range).
 FIT_QUALITIES = (5, 25, 50, 75, 95)
@@ -138,10 +138,10 @@ def fit(model, images: list[Path], rows: int, crop: int, log=print) -> tuple[Cdf
 
 
 def _centre_crop(path: Path, crop: int) -> torch.Tensor:
-    im = open_rgb(path, crop)
-    side = min(crop, im.width // 64 * 64, im.height // 64 * 64)
-    left, top = (im.width - side) // 2, (im.height - side) // 2
-    pixels = np.asarray(im.crop((left, top, left + side, top + side)), dtype=np.float32) / 255
+    """``[1, 3, crop, crop]`` in [0, 1]; ``crop`` a multiple of 64 (whole latents)."""
+    if crop % 64:
+        raise ValueError(f"crop must be a multiple of 64, got {crop}")
+    pixels = centre_crop(path, crop).astype(np.float32) / 255
     return torch.from_numpy(pixels).permute(2, 0, 1)[None].contiguous()
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from .data import list_images, open_rgb, split
+from .data import centre_crop, list_images, split
 
 
 def fixed_crops(root: Path, count: int, crop: int) -> torch.Tensor:
@@ -32,11 +32,7 @@ def fixed_crops(root: Path, count: int, crop: int) -> torch.Tensor:
     if not names:
         raise ValueError(f"no training images found under {root}")
     picks = [names[i * len(names) // count] for i in range(min(count, len(names)))]
-    crops = []
-    for name in picks:
-        im = open_rgb(Path(root) / name, crop)
-        left, top = (im.width - crop) // 2, (im.height - crop) // 2
-        crops.append(np.asarray(im.crop((left, top, left + crop, top + crop))))
+    crops = [centre_crop(Path(root) / name, crop) for name in picks]
     return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
