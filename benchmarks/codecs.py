@@ -56,7 +56,21 @@ def _aecodec(effort: int = 0,
     return code
 
 
+def _aecodec_grid64(image: Image.Image, setting: float) -> tuple[int, np.ndarray]:
+    """aecodec writing every file on the 64-pixel latent grid, as versions before 0.27 did
+    (no ``FLAG_GRID16``: padding latents coded), to measure what the 16-pixel grid saves."""
+    from unittest import mock
+
+    from aecodec import api
+    from aecodec.models import STRIDE
+
+    with mock.patch.object(api, "latent_grid", lambda width, height: STRIDE):
+        return _aecodec()(image, setting)
+
+
 AECODEC = Codec("aecodec", (10, 25, 40, 55, 70, 85, 95), _aecodec())
+#: The same encoder on the 64-pixel latent grid (files as aecodec 0.26 wrote them).
+AECODEC_GRID64 = Codec("aecodec (64-pixel grid)", AECODEC.settings, _aecodec_grid64)
 #: The same sweep with the encoder refining the latents (``effort=1``/``2``); decoder unchanged.
 AECODEC_EFFORT = {f"aecodec-e{e}": Codec(f"aecodec (effort {e})", AECODEC.settings, _aecodec(e))
                   for e in (1, 2)}
@@ -73,4 +87,4 @@ CLASSIC = {
                       "compression ratio"),
     "jxl": Codec("JPEG XL", (10, 25, 40, 55, 70, 85, 95), _jxl),
 }
-ALL = {"aecodec": AECODEC, **AECODEC_EFFORT, **AECODEC_MODELS, **CLASSIC}
+ALL = {"aecodec": AECODEC, "aecodec-grid64": AECODEC_GRID64, **AECODEC_EFFORT, **AECODEC_MODELS, **CLASSIC}

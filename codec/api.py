@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from . import container, refine
-from .container import DEFAULT_MAX_PIXELS, Header, Tile
+from .container import DEFAULT_MAX_PIXELS, FLAG_GRID16, Header, Tile
 from .errors import (
     AecodecError, CorruptStreamError, ImageTooLargeError, InvalidInputError,
 )
@@ -32,7 +32,7 @@ from .models import QUALITY_MAX, QUALITY_MIN, STRIDE, Y_STRIDE
 from .models import registry
 from .models.registry import DEFAULT_MODEL_ID, entry
 from .pixels import from_colour, to_pixels, to_tensor, to_uint8
-from .tiling import padded, tile_boxes, window
+from .tiling import latent_grid, padded, tile_boxes, window
 
 #: ``progress(done, total)`` is called as tiles are coded (e.g. to draw a progress bar).
 Progress = Callable[[int, int], None]
@@ -99,6 +99,7 @@ class _Prepared:
         self.model = _model(model_id, device)
         self.tw, self.th = _tile_side(px.width, tile_size), _tile_side(px.height, tile_size)
         self.boxes = tile_boxes(px.width, px.height, self.tw, self.th)
+        self.grid = latent_grid(px.width, px.height)
         self.progress = progress
         self._analysis: dict[int, object] = {}
         self._files: dict[tuple[int, bool], bytes] = {}
@@ -116,10 +117,10 @@ class _Prepared:
         """Tile ``i``'s latents before the gain: ``g_a`` over the tile's window, cropped."""
         if i not in self._analysis:
             px = self.px
-            win = window(self.boxes[i], px.width, px.height, self.model.entry.tile_margin)
+            win = window(self.boxes[i], px.width, px.height, self.model.entry.tile_margin, self.grid)
             left, top, right, bottom = win.outer
             x = to_tensor(px.colour[top:min(bottom, px.height), left:min(right, px.width)],
-                          STRIDE, self.device)
+                          self.grid, self.device)
             rows, cols = win.latent_slices("inner")
             self._analysis[i] = self.model.analyse_ungained(x)[:, :, rows, cols].contiguous()
             self._report()
@@ -154,7 +155,7 @@ class _Prepared:
                 tiles.append(Tile(i, s.z_shape, s.y_shape, s.z_bytes, s.y_bytes))
             px, e = self.px, self.model.entry
             header = Header(px.width, px.height, px.channels, 8, e.id, e.digest, q, self.tw,
-                            self.th, len(tiles))
+                            self.th, len(tiles), flags=FLAG_GRID16 if self.grid != STRIDE else 0)
             self._files[q_field, refined] = container.pack(header, tiles, self.extras)
         return self._files[q_field, refined]
 
@@ -348,7 +349,7 @@ def latents(image: object, *, quality: float = DEFAULT_QUALITY):
 
     q = _check_quality(quality)
     px = to_pixels(image)
-    return latents_of(_model(DEFAULT_MODEL_ID), to_tensor(px.colour, STRIDE), q,
+    return latents_of(_model(DEFAULT_MODEL_ID), to_tensor(px.colour, latent_grid(px.width, px.height)), q,
                       (px.width, px.height))
 
 
@@ -431,13 +432,14 @@ def _decode_colour(model, tiles: list[Tile], h: Header, progress: Progress | Non
         band_rows = range(max(0, r - reach), min(r + reach, len(row_boxes) - 1) + 1)
         for rr in band_rows:
             if rr not in latents:
-                latents[rr] = _decode_row(model, row_tiles[rr], row_boxes[rr], padded(h.width), report)
+                latents[rr] = _decode_row(model, row_tiles[rr], row_boxes[rr], h.latent_grid,
+                                          padded(h.width, h.latent_grid), report)
         latents.pop(r - reach - 1, None)
         band = torch.cat([latents[rr] for rr in band_rows], dim=2)
         band_top = row_boxes[band_rows[0]][0][1]
         for box in boxes_r:
             left, top, right, bottom = box
-            win = window(box, h.width, h.height, margin)
+            win = window(box, h.width, h.height, margin, h.latent_grid)
             w_left, w_top, w_right, w_bottom = win.outer
             y_win = band[:, :, (w_top - band_top) // Y_STRIDE:(w_bottom - band_top) // Y_STRIDE,
                          w_left // Y_STRIDE:w_right // Y_STRIDE]
@@ -449,20 +451,20 @@ def _decode_colour(model, tiles: list[Tile], h: Header, progress: Progress | Non
     return colour
 
 
-def _decode_row(model, tiles: list[Tile], boxes: list[tuple[int, int, int, int]], width: int,
-                report: Callable[[], None]):
+def _decode_row(model, tiles: list[Tile], boxes: list[tuple[int, int, int, int]], grid: int,
+                width: int, report: Callable[[], None]):
     """Entropy-decode one row of tiles (exact ŷ) into a float32 CPU tensor spanning the
-    padded image width."""
+    image ``width`` padded to the latent ``grid``."""
     import torch
 
     from .entropy import EntropyDecodeError
     from .models.codec_model import LatentStreams
 
     top, bottom = boxes[0][1], boxes[0][3]
-    row = torch.empty(1, model.m, (padded(bottom) - top) // Y_STRIDE, width // Y_STRIDE,
+    row = torch.empty(1, model.m, (padded(bottom, grid) - top) // Y_STRIDE, width // Y_STRIDE,
                       dtype=torch.float32)
     for tile, (left, top, right, bottom) in zip(tiles, boxes):
-        z_shape, y_shape = model.latent_shapes(bottom - top, right - left)
+        z_shape, y_shape = model.latent_shapes(bottom - top, right - left, grid)
         if tile.z_shape != z_shape or tile.y_shape != y_shape:
             raise CorruptStreamError(
                 f"tile {tile.index} latent shapes {tile.z_shape}/{tile.y_shape} do not match its "

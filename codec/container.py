@@ -10,7 +10,7 @@ Layout (all integers little-endian)::
     0       8     signature  89 41 45 43 0D 0A 1A 0A   ("\\x89AEC\\r\\n\\x1a\\n")
     8       1     major version (1)
     9       1     minor version (0)
-    10      2     flags (0; any set bit is refused)
+    10      2     flags (bit 0: latents on the 16-pixel grid; other bits are refused)
     12      4     file length in bytes, CRC included
     16      …     chunks: tag (4 ASCII) · payload length (u32) · payload
     L-4     4     CRC-32 (ISO-HDLC, as zlib.crc32) of bytes [0, L-4)
@@ -38,6 +38,10 @@ CRC_SIZE = 4
 DEFAULT_MAX_PIXELS = 200_000_000
 #: Tile sides are multiples of this (the model's total stride).
 TILE_UNIT = 64
+#: Flag bit 0: each tile's latents cover it padded to a multiple of 16 pixels, not 64
+#: (``docs/container.md`` §3.3); writers set it only where that changes a latent shape.
+FLAG_GRID16 = 0x0001
+KNOWN_FLAGS = FLAG_GRID16
 MAX_SIDE = 2**20
 
 #: Chunk registry. Critical tags (upper-case first letter) must be understood;
@@ -68,6 +72,7 @@ class Header:
     tile_count: int
     major: int = MAJOR
     minor: int = MINOR
+    flags: int = 0
     file_size: int = 0
     chunks: tuple[tuple[str, int], ...] = ()  # (tag, payload length) in file order
 
@@ -75,6 +80,11 @@ class Header:
     def tile_grid(self) -> tuple[int, int]:
         """(columns, rows) of the tile grid."""
         return -(-self.width // self.tile_width), -(-self.height // self.tile_height)
+
+    @property
+    def latent_grid(self) -> int:
+        """Pixels each tile is padded to a multiple of before analysis: 16 or 64."""
+        return 16 if self.flags & FLAG_GRID16 else TILE_UNIT
 
     @property
     def bpp(self) -> float:
@@ -110,6 +120,8 @@ def tile_count(width: int, height: int, tile_width: int, tile_height: int) -> in
 # -- writing ---------------------------------------------------------------
 def pack(header: Header, tiles: list[Tile], extras: dict[bytes, bytes] | None = None) -> bytes:
     """Serialize a container; ``header.file_size`` and ``chunks`` are ignored."""
+    if header.flags & ~KNOWN_FLAGS:
+        raise ValueError(f"unknown flags 0x{header.flags:04x}")
     body = [_chunk(b"HEAD", HEAD.pack(
         header.width, header.height, header.channels, header.bit_depth, header.model_id,
         header.model_digest, quality_to_field(header.quality), header.tile_width,
@@ -123,7 +135,7 @@ def pack(header: Header, tiles: list[Tile], extras: dict[bytes, bytes] | None = 
                                               len(t.y_bytes)) + t.z_bytes + t.y_bytes))
     payload = b"".join(body)
     total = PREAMBLE.size + len(payload) + CRC_SIZE
-    head = PREAMBLE.pack(SIGNATURE, MAJOR, MINOR, 0, total)
+    head = PREAMBLE.pack(SIGNATURE, MAJOR, MINOR, header.flags, total)
     data = head + payload
     return data + struct.pack("<I", zlib.crc32(data))
 
@@ -133,8 +145,8 @@ def _chunk(tag: bytes, payload: bytes) -> bytes:
 
 
 # -- reading ---------------------------------------------------------------
-def _check_preamble(data: bytes) -> tuple[int, int, int]:
-    """Validate signature, version, flags, length and CRC; return (length, major, minor)."""
+def _check_preamble(data: bytes) -> tuple[int, int, int, int]:
+    """Validate signature, version, flags, length and CRC; return (length, major, minor, flags)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise FormatError(f"expected bytes, got {type(data).__name__}")
     n = len(data)
@@ -149,8 +161,9 @@ def _check_preamble(data: bytes) -> tuple[int, int, int]:
         raise UnsupportedVersionError(
             f"file format version {major}.{minor} is not supported (this reader knows "
             f"{MAJOR}.x); upgrade aecodec")
-    if flags:
-        raise UnsupportedVersionError(f"file uses unknown flags 0x{flags:04x}; upgrade aecodec")
+    if flags & ~KNOWN_FLAGS:
+        raise UnsupportedVersionError(f"file uses unknown flags 0x{flags & ~KNOWN_FLAGS:04x}; "
+                                      f"upgrade aecodec")
     if n < length:
         raise TruncatedError(f"file is truncated: {n} of {length} bytes present")
     if n > length:
@@ -158,7 +171,7 @@ def _check_preamble(data: bytes) -> tuple[int, int, int]:
     stored = struct.unpack_from("<I", data, length - CRC_SIZE)[0]
     if zlib.crc32(data[:length - CRC_SIZE]) != stored:
         raise ChecksumError("checksum mismatch: the file is corrupted")
-    return length, major, minor
+    return length, major, minor, flags
 
 
 def _chunks(data: bytes, end: int):
@@ -221,7 +234,7 @@ def _parse_tile(payload: bytes, expected_index: int) -> Tile:
 def parse(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Container:
     """Parse and validate a whole file. Raises a :class:`~aecodec.errors.FormatError`
     subclass (or :class:`~aecodec.errors.ImageTooLargeError`) on any defect."""
-    length, major, minor = _check_preamble(data)
+    length, major, minor, flags = _check_preamble(data)
     end = length - CRC_SIZE
     head: dict | None = None
     tiles: list[Tile] = []
@@ -254,7 +267,8 @@ def parse(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Container:
         raise FormatError("file has no HEAD chunk")
     if len(tiles) != head["tile_count"]:
         raise FormatError(f"file has {len(tiles)} TILE chunks, header declares {head['tile_count']}")
-    header = Header(**head, major=major, minor=minor, file_size=length, chunks=tuple(listing))
+    header = Header(**head, major=major, minor=minor, flags=flags, file_size=length,
+                    chunks=tuple(listing))
     return Container(header, tiles, extras)
 
 

@@ -73,9 +73,8 @@ def bits_map(lat: Latents) -> np.ndarray:
     w, h = lat.size
     y_cell = lat.y_bits.sum(0)  # bits per 16×16 block
     z_cell = lat.z_bits.sum(0)  # bits per 64×64 block
-    per_px = np.kron(y_cell, np.ones((16, 16))) / 256.0
-    per_px += np.kron(z_cell, np.ones((64, 64))) / 4096.0
-    return per_px[:h, :w]
+    per_px = np.kron(y_cell, np.ones((16, 16)))[:h, :w] / 256.0
+    return per_px + np.kron(z_cell, np.ones((64, 64)))[:h, :w] / 4096.0
 
 
 SURPRISE_WINDOW = 3  # cells (48 px): about the smallest region a local anomaly fills

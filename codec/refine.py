@@ -91,7 +91,7 @@ def refine_latents(model, y: Tensor, z_symbols: Tensor, target: Tensor, quality:
     if iterations <= 0:
         return y
     lam = model.rd_lambda(quality)
-    base = model.entropy_parameters(z_symbols)
+    base = model.entropy_parameters(z_symbols, y.shape[2:])
     means64, means, scales = _float_parameters(base, SCALE_MIN)
     _, inverse_gain = model._log_gains(quality)
     height, width = target.shape[2:]

@@ -19,7 +19,14 @@ still runs per tile: its means and scales, hence ŷ, differ slightly from
 whole-image coding, which costs a few bits but shows no seam
 (``python -m benchmarks.tiling``). Margin 0 codes tiles independently
 (model 1's rule). Windows stay inside the image padded to a multiple of
-:data:`~aecodec.models.STRIDE`, padded by repeating the last row and column.
+the file's *latent grid*, padded by repeating the last row and column.
+
+The latent grid is :data:`~aecodec.models.STRIDE` (64 pixels: ``y`` a multiple
+of 4 latents, ``z`` whole) unless the image's width or height would then carry
+latents of pure padding; then it is :data:`~aecodec.models.Y_STRIDE` (16 pixels,
+the container's ``FLAG_GRID16``): the last tiles' ``y`` covers them padded to a
+multiple of 16 and their hyper-synthesis output is cropped to it, so no bits
+are spent on latents the decoder crops away (:func:`latent_grid`).
 """
 
 from __future__ import annotations
@@ -29,9 +36,20 @@ from dataclasses import dataclass
 from .models import STRIDE, Y_STRIDE
 
 
-def padded(n: int) -> int:
-    """``n`` rounded up to a multiple of :data:`STRIDE`."""
-    return -(-n // STRIDE) * STRIDE
+def padded(n: int, grid: int = STRIDE) -> int:
+    """``n`` rounded up to a multiple of ``grid`` (default :data:`STRIDE`)."""
+    return -(-n // grid) * grid
+
+
+def latent_grid(width: int, height: int) -> int:
+    """The latent grid a writer uses for a ``width × height`` image: 16 where padding
+    to 64 would add latent rows or columns of padding alone, else 64 (the grid of
+    files without ``FLAG_GRID16``, which every reader of format 1.0 decodes).
+
+    >>> latent_grid(768, 512), latent_grid(481, 321), latent_grid(500, 375)
+    (64, 16, 64)
+    """
+    return Y_STRIDE if any(padded(n, Y_STRIDE) != padded(n) for n in (width, height)) else STRIDE
 
 
 def tile_boxes(width: int, height: int, tile_w: int, tile_h: int) -> list[tuple[int, int, int, int]]:
@@ -60,8 +78,10 @@ class Window:
         return slice(top // Y_STRIDE, bottom // Y_STRIDE), slice(left // Y_STRIDE, right // Y_STRIDE)
 
 
-def window(box: tuple[int, int, int, int], width: int, height: int, margin: int) -> Window:
-    """The window of the tile ``box`` of a ``width × height`` image for ``margin`` pixels.
+def window(box: tuple[int, int, int, int], width: int, height: int, margin: int,
+           grid: int = STRIDE) -> Window:
+    """The window of the tile ``box`` of a ``width × height`` image for ``margin`` pixels,
+    on the latent ``grid`` (:func:`latent_grid`).
 
     >>> window((256, 0, 512, 256), 768, 512, 64)
     Window(outer=(192, 0, 576, 320), inner=(64, 0, 320, 256))
@@ -71,7 +91,9 @@ def window(box: tuple[int, int, int, int], width: int, height: int, margin: int)
     left, top, right, bottom = box
     if left % STRIDE or top % STRIDE:
         raise ValueError(f"tile box {box} does not start on the {STRIDE}-pixel grid")
-    right, bottom = padded(right), padded(bottom)
+    if grid not in (Y_STRIDE, STRIDE):
+        raise ValueError(f"grid must be {Y_STRIDE} or {STRIDE}, got {grid}")
+    right, bottom = padded(right, grid), padded(bottom, grid)
     outer = (max(0, left - margin), max(0, top - margin),
-             min(padded(width), right + margin), min(padded(height), bottom + margin))
+             min(padded(width, grid), right + margin), min(padded(height, grid), bottom + margin))
     return Window(outer, (left - outer[0], top - outer[1], right - outer[0], bottom - outer[1]))

@@ -2,7 +2,9 @@
 
     python tests/make_golden.py
 
-Writes ``tests/data/golden.aec`` and ``tests/data/golden.json``. Keep the
+Writes ``tests/data/golden.aec`` and ``tests/data/golden.json`` (512×512: latents on
+the 64-pixel grid), and ``tests/data/golden_grid16.{aec,json}`` from a 200×136 crop
+of the sample, whose latents lie on the 16-pixel grid (``FLAG_GRID16``). Keep the
 previous golden file first (DESIGN §4 model policy): if its model is still
 shipped, as ``tests/data/golden_m<id>.{aec,json}`` (it must still decode to its
 latents); if not, in ``tests/data/retired/`` as a refusal case.
@@ -35,6 +37,9 @@ from aecodec.models.loader import load_model
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SAMPLE = ROOT / "examples" / "astronaut.png"
+#: A crop of the sample whose sides are not multiples of 64 (``tests/data/golden_grid64.*``
+#: holds it as aecodec 0.26 wrote it, on the 64-pixel grid, which every later reader decodes).
+CROP = HERE / "data" / "astronaut_200x136.png"
 QUALITY = 75.0
 
 
@@ -67,11 +72,12 @@ def record(data: bytes, source: Path = SAMPLE, quality: float = QUALITY) -> dict
 
 
 def main() -> None:
-    data = aecodec.encode(SAMPLE, quality=QUALITY)
-    (HERE / "data" / "golden.aec").write_bytes(data)
-    meta = record(data)
-    (HERE / "data" / "golden.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(json.dumps(meta, indent=2))
+    for name, source in (("golden", SAMPLE), ("golden_grid16", CROP)):
+        data = aecodec.encode(source, quality=QUALITY)
+        (HERE / "data" / f"{name}.aec").write_bytes(data)
+        meta = record(data, source)
+        (HERE / "data" / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
+        print(name, json.dumps(meta, indent=2))
 
 
 if __name__ == "__main__":

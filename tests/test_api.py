@@ -11,7 +11,7 @@ from aecodec.models.loader import load_model
 from aecodec.pixels import to_pixels, to_tensor
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (3, 17), (17, 3), (65, 64), (64, 130)])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 17), (17, 3), (65, 64), (64, 130), (64, 120)])
 def test_odd_sizes_round_trip(shape):
     h, w = shape
     arr = (np.arange(h * w * 3).reshape(h, w, 3) * 7 % 256).astype(np.uint8)
@@ -20,6 +20,12 @@ def test_odd_sizes_round_trip(shape):
     assert out.size == (w, h) and out.mode == "RGB"
     hdr = aecodec.read_header(data)
     assert (hdr.width, hdr.height, hdr.channels, hdr.quality) == (w, h, 3, 60.0)
+    # latents cover the image padded to 16 pixels (FLAG_GRID16) wherever 64 would pad more
+    tile = container.parse(data).tiles[0]
+    cells = (-(-h // 16), -(-w // 16))
+    assert hdr.flags == (cells != (-(-h // 64) * 4, -(-w // 64) * 4))
+    assert tile.y_shape[1:] == (cells if hdr.flags else (-(-h // 64) * 4, -(-w // 64) * 4))
+    assert tile.z_shape[1:] == (-(-h // 64), -(-w // 64))
 
 
 def test_kodak_size_round_trip(kodak_dir):
@@ -56,16 +62,20 @@ def test_rgba_alpha_is_exact(small_rgb):
     assert np.array_equal(np.asarray(out)[:, :, 3], alpha)
 
 
-def test_decoded_latents_equal_encoder_latents(sample_path):
+@pytest.mark.parametrize("crop, grid", [(None, 64), ((200, 136), 16)])
+def test_decoded_latents_equal_encoder_latents(sample_path, crop, grid):
     model = load_model(aecodec.DEFAULT_MODEL_ID)
-    x = to_tensor(to_pixels(sample_path).colour, 64)
+    colour = to_pixels(sample_path).colour
+    if crop:
+        colour = colour[:crop[1], :crop[0]]  # 13×9 latents: the hyperprior's output cropped
+    x = to_tensor(colour, grid)
     y = model.analyse(x, 75.0)
     streams = model.code_latents(y)
     # what the encoder quantized: round(y - mean) + mean with the exact means
     z = model.h_a(y)
     med = model.z_medians_fixed.double()[None, :, None, None] / 256
     z_sym = torch.floor(z.double() - med + 0.5).long()
-    params = model.entropy_parameters(z_sym)
+    params = model.entropy_parameters(z_sym, y.shape[2:])
     if model.has_context:  # parameters corrected from the symbols coded before each element
         _, decoded_symbols, _ = model.decode_symbols(streams)
         params = model.context_parameters(params, decoded_symbols)

@@ -102,7 +102,10 @@ def test_inspect_writes_figure_and_json(photo, capsys):
     assert main(["inspect", str(photo), "-o", str(out), "-q", "50", "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["width"] == 64 and stats["bpp"] > 0 and stats["psnr"] > 10
-    assert abs(stats["latent_bpp"] - stats["bpp"]) < 0.5 * stats["bpp"]
+    # the file is its streams (estimated to within rANS's few flush bytes per stream) plus
+    # 94 bytes of container: preamble 16, HEAD 8 + 34, TILE 8 + 24, CRC 4
+    beyond = (stats["bpp"] - stats["latent_bpp"]) * 64 * stats["height"] / 8
+    assert 94 <= beyond <= 94 + 16
     with Image.open(out) as im:
         assert im.size[0] >= 600
 

@@ -16,9 +16,9 @@ from aecodec.errors import (
 DIGEST = bytes(range(8))
 
 
-def make(width=100, height=70, tile=128, extras=None, channels=3):
+def make(width=100, height=70, tile=128, extras=None, channels=3, flags=0):
     count = container.tile_count(width, height, tile, tile)
-    header = Header(width, height, channels, 8, 1, DIGEST, 62.5, tile, tile, count)
+    header = Header(width, height, channels, 8, 1, DIGEST, 62.5, tile, tile, count, flags=flags)
     tiles = [Tile(i, (128, 2, 2), (192, 8, 8), b"zz" * (i + 1), b"yyy") for i in range(count)]
     return container.pack(header, tiles, extras)
 
@@ -100,8 +100,19 @@ def test_unknown_major_version_and_flags():
     data = make()
     with pytest.raises(UnsupportedVersionError, match="2.0"):
         container.parse(with_crc(data[:8] + b"\x02" + data[9:-4]))
-    with pytest.raises(UnsupportedVersionError, match="flags"):
-        container.parse(with_crc(data[:10] + b"\x01\x00" + data[12:-4]))
+    for flags in (b"\x02\x00", b"\x00\x80", b"\x03\x00"):  # any bit but FLAG_GRID16
+        with pytest.raises(UnsupportedVersionError, match="flags"):
+            container.parse(with_crc(data[:10] + flags + data[12:-4]))
+
+
+def test_grid16_flag_is_bit_0_of_the_flags_field_and_round_trips():
+    plain = container.parse(make()).header
+    assert (plain.flags, plain.latent_grid) == (0, 64)
+    data = make(flags=container.FLAG_GRID16)
+    assert data[10:12] == b"\x01\x00"
+    assert container.parse(data).header.latent_grid == 16
+    with pytest.raises(ValueError, match="unknown flags"):
+        make(flags=0x0002)
 
 
 def test_newer_minor_version_is_read():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import aecodec
-from make_golden import SAMPLE, latents_sha256, psnr_to_source
+from make_golden import CROP, SAMPLE, latents_sha256, psnr_to_source
 
 DATA = Path(__file__).resolve().parent / "data"
 #: Decoded pixels' PSNR against the source may move this much between machines (dB):
@@ -47,6 +47,35 @@ def test_golden_header_fields():
     assert (h.major, h.minor, h.tile_count) == (1, 0, 1)
     assert h.model_id == aecodec.DEFAULT_MODEL_ID
     assert h.model_digest == aecodec.MODELS[h.model_id].digest
+
+
+def test_the_16_pixel_grid_golden_file_decodes_to_its_latents_and_quality():
+    """A 200×136 image: its latents cover 208×144 pixels (13×9 ŷ, 3×4 ẑ), not 256×192."""
+    meta = json.loads((DATA / "golden_grid16.json").read_text())
+    data = (DATA / "golden_grid16.aec").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == meta["file_sha256"]
+    c = aecodec.container.parse(data)
+    assert (c.header.width, c.header.height, c.header.flags, c.header.latent_grid) == (200, 136, 1, 16)
+    assert (c.tiles[0].y_shape[1:], c.tiles[0].z_shape[1:]) == ((9, 13), (3, 4))
+    assert latents_sha256(data) == meta["latents_sha256"]
+    assert psnr_to_source(data, CROP) == pytest.approx(meta["psnr_db"], abs=PSNR_TOLERANCE)
+    again = aecodec.encode(CROP, quality=meta["quality"])
+    assert abs(len(again) - meta["bytes"]) <= 0.005 * meta["bytes"]
+
+
+def test_a_file_of_aecodec_026_on_the_64_pixel_grid_still_decodes_identically():
+    """Before 0.27 every file padded its latents to 64 pixels; such files carry no flag
+    and decode, as ever, to the latents and quality aecodec 0.26 recorded for them."""
+    meta = json.loads((DATA / "golden_grid64.json").read_text())
+    old = (DATA / "golden_grid64.aec").read_bytes()
+    assert hashlib.sha256(old).hexdigest() == meta["file_sha256"]
+    c = aecodec.container.parse(old)
+    assert (c.header.flags, c.tiles[0].y_shape[1:]) == (0, (12, 16))
+    assert latents_sha256(old) == meta["latents_sha256"]
+    assert psnr_to_source(old, CROP) == pytest.approx(meta["psnr_db"], abs=PSNR_TOLERANCE)
+    # the same image, on the 16-pixel grid, costs fewer bytes at the same quality
+    new = json.loads((DATA / "golden_grid16.json").read_text())
+    assert new["bytes"] < meta["bytes"] and new["psnr_db"] == pytest.approx(meta["psnr_db"], abs=0.1)
 
 
 COMPAT = sorted(p.stem for p in DATA.glob("golden_m*.json"))

@@ -88,7 +88,8 @@ def _bad_inputs(good: bytes) -> dict[str, bytes]:
 
     for v in (0, 2, 255):
         field(f"major version {v}", 8, "<B", v)
-    for v in (1, 0x8000):
+    assert good[10:12] == b"\x01\x00"  # 64×48: latents on the 16-pixel grid (FLAG_GRID16)
+    for v in (0, 2, 3, 0x8000):  # 0: the tiles' y shapes no longer match the header
         field(f"flags {v:#x}", 10, "<H", v)
     field("width 0", 24, "<I", 0)
     field("height 0", 28, "<I", 0)

@@ -9,7 +9,7 @@ from PIL import Image
 import aecodec
 from aecodec.models.loader import load_model
 from aecodec.models.registry import DEFAULT_MODEL_ID, MODELS
-from aecodec.tiling import Window, padded, tile_boxes, window
+from aecodec.tiling import Window, latent_grid, padded, tile_boxes, window
 from benchmarks.metrics import psnr
 
 
@@ -28,6 +28,35 @@ def test_windows_stay_inside_the_padded_image_and_hold_their_tile():
         assert (left + ir, top + ib) == (padded(box[2]), padded(box[3]))
         assert all(v % 16 == 0 for v in win.outer + win.inner)
         assert il <= 64 and it <= 64 and right - (left + ir) <= 64 and bottom - (top + ib) <= 64
+
+
+@pytest.mark.parametrize("size, grid", [((768, 512), 64), ((481, 321), 16), ((500, 375), 64),
+                                        ((1, 1), 16), ((64, 48), 16), ((112, 64), 16), ((120, 64), 64)])
+def test_latent_grid_is_16_only_where_64_would_add_latents_of_padding(size, grid):
+    assert latent_grid(*size) == grid
+
+
+def test_windows_on_the_16_pixel_grid_end_at_the_image_padded_to_16():
+    width, height = 481, 321
+    for box in tile_boxes(width, height, 256, 128):
+        win = window(box, width, height, 128, grid=16)
+        left, top, right, bottom = win.outer
+        assert right <= 496 and bottom <= 336  # 481 and 321 padded to 16
+        assert (left + win.inner[2], top + win.inner[3]) == (padded(box[2], 16), padded(box[3], 16))
+    with pytest.raises(ValueError, match="grid"):
+        window((0, 0, 64, 64), 64, 64, 0, grid=32)
+
+
+def test_tiled_coding_on_the_16_pixel_grid_matches_whole_image_coding(sample_path):
+    crop = np.asarray(Image.open(sample_path).convert("RGB"))[:136, :200]  # 9×13 latents
+    whole = aecodec.encode(crop, quality=60)
+    tiled = aecodec.encode(crop, quality=60, tile_size=64)
+    c = aecodec.container.parse(tiled)
+    assert c.header.latent_grid == 16 and c.header.tile_count == 12
+    for t, (left, top, right, bottom) in zip(c.tiles, tile_boxes(200, 136, 64, 64)):
+        assert t.y_shape[1:] == (-(-(bottom - top) // 16), -(-(right - left) // 16))
+    assert abs(psnr(crop, np.asarray(aecodec.decode(tiled)))
+               - psnr(crop, np.asarray(aecodec.decode(whole)))) < 0.1
 
 
 def test_margin_must_be_a_multiple_of_the_stride():

@@ -169,10 +169,19 @@ class CodecModel(nn.Module):
         return y_ungained * gain
 
     @torch.no_grad()
-    def entropy_parameters(self, z_symbols: Tensor) -> EntropyParameters:
-        """Exact scale indexes and means of ŷ from the integer z symbols ``[1, n, h, w]``."""
+    def entropy_parameters(self, z_symbols: Tensor,
+                           y_size: tuple[int, int] | None = None) -> EntropyParameters:
+        """Exact scale indexes and means of ŷ from the integer z symbols ``[1, n, h, w]``.
+
+        ``y_size``: ŷ's ``(height, width)`` where it is smaller than ``(4h, 4w)``
+        (a tile on the 16-pixel latent grid, :func:`aecodec.tiling.latent_grid`):
+        the hyper-synthesis output is cropped to it (its top-left corner).
+        """
         z_fixed = z_symbols.to(torch.int64) * 2**ACT_BITS + self.z_medians_fixed[None, :, None, None]
-        return self._coding_parameters(run_fixed(self.hs_layers, z_fixed))
+        params = run_fixed(self.hs_layers, z_fixed)
+        if y_size is not None:
+            params = params[:, :, :y_size[0], :y_size[1]]
+        return self._coding_parameters(params)
 
     def _z_indexes(self, shape: tuple[int, int, int]) -> np.ndarray:
         c, h, w = shape
@@ -214,7 +223,7 @@ class CodecModel(nn.Module):
         ``coded``: if given, receives ``(symbols, table rows)`` of each part in
         stream order (:meth:`_code_in_order`): the y stream is their concatenation.
         """
-        params = self.entropy_parameters(z_symbols) if params is None else params
+        params = self.entropy_parameters(z_symbols, y.shape[2:]) if params is None else params
         coded = [] if coded is None else coded
         if not self.has_context:
             symbols = kernels.quantize(y, params.means_fixed.to(torch.float64) / 2**ACT_BITS)
@@ -304,6 +313,8 @@ class CodecModel(nn.Module):
                    symbols: Tensor, take: Callable) -> None:
         """One half of :meth:`_code_in_order`, group by group; fills the ``[1, m, H, W]``
         tensors ``scales``, ``means``, ``indexes`` and ``symbols`` at ``half`` in place."""
+        if not bool(half.any()):  # a single latent position (16-pixel grid): no non-anchors
+            return
         s, mu = scales[:, :, half], means[:, :, half]  # packed [1, m, N]
         idx, sym = indexes[:, :, half], symbols[:, :, half]
         decoded = []
@@ -346,7 +357,7 @@ class CodecModel(nn.Module):
         the model's device (the parameters after the context correction, if any)."""
         z_symbols = self.z_tables.decode(streams.z_bytes, self._z_indexes(streams.z_shape))
         z_symbols = torch.from_numpy(z_symbols)[None].to(self.device)
-        params = self.entropy_parameters(z_symbols)
+        params = self.entropy_parameters(z_symbols, streams.y_shape[1:])
         stream = self.y_tables.stream(streams.y_bytes)
         if not self.has_context:
             y_symbols = torch.from_numpy(stream.decode(params.indexes[0].cpu().numpy()))
@@ -394,10 +405,12 @@ class CodecModel(nn.Module):
         other.scale_thresholds = self.scale_thresholds.to(device)
         return other
 
-    def latent_shapes(self, height: int, width: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        """Expected ``(z_shape, y_shape)`` for a tile of ``height × width`` pixels."""
-        ph = -(-height // STRIDE) * STRIDE
-        pw = -(-width // STRIDE) * STRIDE
+    def latent_shapes(self, height: int, width: int, grid: int = STRIDE
+                      ) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """Expected ``(z_shape, y_shape)`` for a tile of ``height × width`` pixels on the
+        latent ``grid`` (64, or 16: :func:`aecodec.tiling.latent_grid`)."""
+        ph = -(-height // grid) * grid
+        pw = -(-width // grid) * grid
         ys = (self.m, ph // Y_STRIDE, pw // Y_STRIDE)
-        zs = (self.n, ph // STRIDE, pw // STRIDE)
+        zs = (self.n, -(-ph // STRIDE), -(-pw // STRIDE))
         return zs, ys

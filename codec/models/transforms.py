@@ -8,8 +8,9 @@ coded, so they may run in float32 or bfloat16 on any device::
                                         inference, see ``fixed_point.py``)
     ŷ ──g_s──► x̂                       (decoder side)
 
-Strides: ``g_a`` downsamples by 16 and ``h_a`` by a further 4, so images are
-padded to a multiple of 64 before coding (:data:`aecodec.models.STRIDE`).
+Strides: ``g_a`` downsamples by 16 and ``h_a`` by a further 4 (rounding up), so
+images are padded to a multiple of 16 or 64 before coding (the file's latent
+grid, :func:`aecodec.tiling.latent_grid`).
 
 ``g_a`` and ``g_s`` may carry residual bottleneck blocks (He et al., "ELIC",
 CVPR 2022) at their 1/4- and 1/8-resolution stages, and ``g_a`` alone more
