@@ -32,7 +32,7 @@ from .pillow_plugin import register as _register_pillow_plugin
 
 _register_pillow_plugin()
 
-__version__ = "0.27.0"
+__version__ = "0.27.1"
 
 __all__ = [
     "encode", "decode", "encode_file", "decode_file", "read_header", "latents", "image_bytes", "Header",

@@ -551,3 +551,25 @@ def test_validation_codes_the_same_crops_and_tells_checkpoints_apart(folder, tmp
     assert exported["step"] == 30
     for key in ("loss", "bpp0", "bpp1"):
         assert exported[key] == pytest.approx(trained[key], rel=0.02), key
+    fp32 = evaluate_checkpoint(tmp_path / "a" / "checkpoint.pt", crops, autocast=False)
+    for key in ("loss", "bpp0", "bpp1"):  # the same model with fp32 transforms
+        assert fp32[key] == pytest.approx(trained[key], rel=0.02), key
+
+
+def test_validate_command_reads_autocast(folder, tmp_path, capsys):
+    """`python -m aecodec.training.validate --autocast off` says it runs the transforms in
+    fp32 and prints each checkpoint's levels; a choice outside auto/on/off is refused."""
+    from aecodec.training.validate import main
+
+    cfg = TrainConfig(data=str(folder), out=str(tmp_path / "a"), steps=2, batch=2, crop=64, warmup=1,
+                      threads=1, log_every=1, val_crops=0)
+    train(cfg, TINY)
+    capsys.readouterr()  # the run's own log
+    main([str(tmp_path / "a" / "checkpoint.pt"), "--data", str(folder), "--count", "2", "--crop", "64",
+          "--autocast", "off"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "transforms in fp32"
+    assert out[1].startswith(f"{tmp_path / 'a' / 'checkpoint.pt'}  step 2  loss ")
+    assert len(out[1].split("by level: ")[1].split("  ")) == TINY.levels
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "a" / "checkpoint.pt"), "--data", str(folder), "--autocast", "bf16"])

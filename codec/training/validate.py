@@ -63,10 +63,11 @@ def evaluate(model, crops: torch.Tensor, level_weights: torch.Tensor, autocast: 
     return record
 
 
-def evaluate_checkpoint(path: Path, crops: torch.Tensor) -> dict:
+def evaluate_checkpoint(path: Path, crops: torch.Tensor, autocast: bool = True) -> dict:
     """:func:`evaluate` a training checkpoint with its own architecture and level weights,
     or an export (``.safetensors``, e.g. the weights a run started from) with the
-    level weights its sidecar names (``step``: its total steps)."""
+    level weights its sidecar names (``step``: its total steps); the transforms
+    under bf16 autocast if ``autocast`` (as a run's own ``val.jsonl`` with it), else fp32."""
     from ..models.hyperprior import ModelConfig, VariableRateHyperprior
     from .train import config_of_weights, init_from_export, level_weights
 
@@ -77,7 +78,7 @@ def evaluate_checkpoint(path: Path, crops: torch.Tensor) -> dict:
         meta = json.loads(sidecar.read_text()) if sidecar.exists() else {}
         power = meta.get("train_config", {}).get("level_weight_power", 0.0)
         weights = level_weights(torch.tensor(model.config.lambdas), power)
-        return {"step": meta.get("total_steps"), **evaluate(model, crops, weights)}
+        return {"step": meta.get("total_steps"), **evaluate(model, crops, weights, autocast)}
     state = torch.load(path, map_location="cpu", weights_only=False)
     config = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v
                             for k, v in state["model_config"].items()})
@@ -85,21 +86,30 @@ def evaluate_checkpoint(path: Path, crops: torch.Tensor) -> dict:
     model.load_state_dict(state["model"])
     power = state.get("train_config", {}).get("level_weight_power", 0.0)
     weights = level_weights(torch.tensor(config.lambdas), power)
-    return {"step": state["step"], **evaluate(model, crops, weights)}
+    return {"step": state["step"], **evaluate(model, crops, weights, autocast)}
 
 
 def main(argv: list[str] | None = None) -> None:
     import argparse
+
+    from .train import AUTOCAST_CHOICES, resolve_autocast
 
     p = argparse.ArgumentParser(description="Compare training checkpoints on fixed crops.")
     p.add_argument("checkpoints", nargs="+", type=Path, help="checkpoints (.pt) or exports (.safetensors)")
     p.add_argument("--data", required=True, type=Path, help="the training folder")
     p.add_argument("--count", type=int, default=16, help="crops (one per image)")
     p.add_argument("--crop", type=int, default=256)
+    p.add_argument("--autocast", choices=AUTOCAST_CHOICES, default="auto",
+                   help="bf16 autocast for the transforms, as `aecodec train --autocast` (auto: "
+                        "where the CPU computes bfloat16 natively; elsewhere fp32, which on an "
+                        "AVX2-only CPU runs several times as fast as emulated bf16). Compare "
+                        "checkpoints measured with the same setting")
     a = p.parse_args(argv)
+    autocast = resolve_autocast(a.autocast)
+    print(f"transforms in {'bf16 autocast' if autocast else 'fp32'}", flush=True)
     crops = fixed_crops(a.data, a.count, a.crop)
     for path in a.checkpoints:
-        r = evaluate_checkpoint(path, crops)
+        r = evaluate_checkpoint(path, crops, autocast)
         levels = sorted(int(k[3:]) for k in r if k.startswith("bpp"))
         cells = "  ".join(f"{r[f'bpp{lv}']:.4f}/{r[f'psnr{lv}']:.3f}" for lv in levels)
         print(f"{path}  step {r['step']}  loss {r['loss']:.5f}  bpp/PSNR by level: {cells}", flush=True)
