@@ -74,12 +74,10 @@ def rounding_offset(delta: float):
 def training_photos(root: Path, count: int) -> list[tuple[str, Image.Image]]:
     """``count`` evenly spaced photos of the training part (held-out tenth excluded),
     as bare RGB pixels (metadata dropped, as :func:`benchmarks.rd.load_images`)."""
-    from aecodec.training.data import list_images, split
+    from aecodec.training.data import spread_training_names
 
-    names, _ = split(list_images(root))
-    picks = [names[i * len(names) // count] for i in range(min(count, len(names)))]
     out = []
-    for name in picks:
+    for name in spread_training_names(root, count):
         with Image.open(root / name) as im:
             out.append((name, Image.fromarray(np.asarray(im.convert("RGB")))))
     return out

@@ -33,6 +33,15 @@ def split(names: list[str]) -> tuple[list[str], list[str]]:
     return train, held
 
 
+def spread_training_names(root: Path, count: int) -> list[str]:
+    """``count`` evenly spaced names of the training part of ``root`` (the held-out
+    tenth excluded): a fixed sample for yardsticks that must not touch test images."""
+    names, _ = split(list_images(Path(root)))
+    if not names:
+        raise ValueError(f"no training images found under {root}")
+    return [names[i * len(names) // count] for i in range(min(count, len(names)))]
+
+
 def open_rgb(path: Path, crop: int) -> Image.Image:
     """The image at ``path`` in RGB, upscaled if needed so one ``crop``-px square fits."""
     with Image.open(path) as im:

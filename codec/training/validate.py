@@ -23,16 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from .data import centre_crop, list_images, split
+from .data import centre_crop, spread_training_names
 
 
 def fixed_crops(root: Path, count: int, crop: int) -> torch.Tensor:
     """``[count, 3, crop, crop]`` centre crops of ``count`` evenly spaced training images."""
-    names, _ = split(list_images(Path(root)))
-    if not names:
-        raise ValueError(f"no training images found under {root}")
-    picks = [names[i * len(names) // count] for i in range(min(count, len(names)))]
-    crops = [centre_crop(Path(root) / name, crop) for name in picks]
+    crops = [centre_crop(Path(root) / name, crop) for name in spread_training_names(root, count)]
     return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
